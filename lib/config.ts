@@ -1,0 +1,180 @@
+/**
+ * The only reader of process.env (the Lambdas pass `process.env`, the CLI passes it plus its flags).
+ * Precedence: CLI flag > environment variable > preset > built-in default. Every value is validated once, and an
+ * invalid one fails loudly with a ConfigError naming the variable, the value and what is accepted.
+ */
+import { type ExceptionEntry, parseExceptions } from './engine/exceptions';
+import { ConfigError } from './errors';
+
+export const PRESETS = ['elastic-2024'] as const;
+export type Preset = (typeof PRESETS)[number];
+export const COUNT_MODES = ['events', 'distinct-secrets'] as const;
+export type CountMode = (typeof COUNT_MODES)[number];
+export const GROUP_BY_MODES = ['principal', 'actor'] as const;
+export type GroupBy = (typeof GROUP_BY_MODES)[number];
+export const HTTPS_FORMATS = ['chatbot', 'alert-json'] as const;
+export type HttpsFormat = (typeof HTTPS_FORMATS)[number];
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DetectionConfig {
+  readonly preset: Preset;
+  /** Alert when a window holds at least this many qualifying events (or distinct secrets). */
+  readonly threshold: number;
+  /** Look-back in minutes; a window spans WINDOW_MINUTES + 1 minute buckets (see engine/window.ts). */
+  readonly windowMinutes: number;
+  /** How late (minutes after eventTime) an event may arrive and still alert. */
+  readonly latenessMinutes: number;
+  /** At most one alert per key per this many minutes. */
+  readonly suppressionMinutes: number;
+  readonly maxAlertsPerRun: number;
+  readonly count: CountMode;
+  readonly groupBy: GroupBy;
+  /** User-agent family names (uap-core naming) that are excluded as browsers. */
+  readonly browserNames: readonly string[];
+  readonly exceptions: readonly ExceptionEntry[];
+  /** Per-bucket counts are exact up to threshold × this factor; above it they are lower bounds. */
+  readonly saturationFactor: number;
+}
+
+export interface RuntimeConfig extends DetectionConfig {
+  readonly tableName: string;
+  readonly topicArn: string | undefined;
+  readonly exceptionsParameter: string | undefined;
+  readonly httpsFormat: HttpsFormat;
+  readonly logLevel: LogLevel;
+  /** How long an evaluator holds the claim on an alert it is publishing before another may take it over. */
+  readonly alertLeaseSeconds: number;
+}
+
+export const DEFAULTS: RuntimeConfig = Object.freeze({
+  preset: 'elastic-2024',
+  threshold: 20,
+  windowMinutes: 9,
+  latenessMinutes: 10,
+  suppressionMinutes: 60,
+  maxAlertsPerRun: 100,
+  count: 'events',
+  groupBy: 'principal',
+  browserNames: Object.freeze(['Chrome', 'Firefox', 'Safari', 'Edge', 'Brave', 'Opera']),
+  exceptions: Object.freeze([]),
+  saturationFactor: 10,
+  tableName: 'rapid-secret-retrieval',
+  topicArn: undefined,
+  exceptionsParameter: undefined,
+  httpsFormat: 'chatbot',
+  logLevel: 'INFO',
+  alertLeaseSeconds: 120,
+} satisfies RuntimeConfig);
+
+/** Preset defaults, applied under environment variables and flags. */
+export const PRESET_DEFAULTS: Record<Preset, Partial<DetectionConfig>> = {
+  'elastic-2024': {},
+};
+
+/** Environment variable names, one per setting. CLI flags use the same keys (camelCase) as overrides. */
+export const ENV = {
+  preset: 'RSR_PRESET',
+  threshold: 'THRESHOLD',
+  windowMinutes: 'WINDOW_MINUTES',
+  latenessMinutes: 'LATENESS_MINUTES',
+  suppressionMinutes: 'SUPPRESSION_MINUTES',
+  maxAlertsPerRun: 'MAX_ALERTS_PER_RUN',
+  count: 'COUNT',
+  groupBy: 'GROUP_BY',
+  browserNames: 'BROWSER_NAMES',
+  exceptions: 'EXCEPTIONS',
+  saturationFactor: 'SATURATION_FACTOR',
+  tableName: 'TABLE_NAME',
+  topicArn: 'TOPIC_ARN',
+  exceptionsParameter: 'EXCEPTIONS_PARAMETER',
+  httpsFormat: 'HTTPS_FORMAT',
+  logLevel: 'LOG_LEVEL',
+  alertLeaseSeconds: 'ALERT_LEASE_SECONDS',
+} as const satisfies Record<keyof RuntimeConfig, string>;
+
+export type SettingName = keyof typeof ENV;
+/** Raw string overrides, e.g. from CLI flags; `source` names them in errors (e.g. `--threshold`). */
+export type Overrides = Partial<Record<SettingName, { readonly value: string; readonly source: string }>>;
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(name: string, raw: string, accepted: readonly T[]): T {
+  const v = raw.trim();
+  if (!(accepted as readonly string[]).includes(v)) throw new ConfigError(name, raw, `one of ${accepted.join(', ')}`);
+  return v as T;
+}
+
+function nameList(name: string, raw: string): readonly string[] {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (names.length === 0 && raw.trim() !== '') throw new ConfigError(name, raw, 'a comma-separated list of names');
+  return Object.freeze(names);
+}
+
+/**
+ * Builds the frozen configuration. `env` is usually `process.env`; `overrides` come from CLI flags.
+ * Empty environment variables count as unset (CloudFormation passes "" for blank parameters).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Overrides = {}): RuntimeConfig {
+  const raw = (key: SettingName): { value: string; source: string } | undefined => {
+    const flag = overrides[key];
+    if (flag !== undefined) return flag;
+    const value = env[ENV[key]];
+    if (value === undefined || value === '') return undefined;
+    return { value, source: ENV[key] };
+  };
+  const presetRaw = raw('preset');
+  const preset = presetRaw ? oneOf(presetRaw.source, presetRaw.value, PRESETS) : DEFAULTS.preset;
+  const base: RuntimeConfig = { ...DEFAULTS, ...PRESET_DEFAULTS[preset], preset };
+
+  const pick = <K extends SettingName>(key: K, parse: (source: string, value: string) => RuntimeConfig[K]) => {
+    const r = raw(key);
+    return r === undefined ? base[key] : parse(r.source, r.value);
+  };
+
+  const config: RuntimeConfig = {
+    preset,
+    threshold: pick('threshold', (s, v) => integer(s, v, 1, 1_000_000)),
+    windowMinutes: pick('windowMinutes', (s, v) => integer(s, v, 1, 1440)),
+    latenessMinutes: pick('latenessMinutes', (s, v) => integer(s, v, 0, 1440)),
+    suppressionMinutes: pick('suppressionMinutes', (s, v) => integer(s, v, 1, 10080)),
+    maxAlertsPerRun: pick('maxAlertsPerRun', (s, v) => integer(s, v, 1, 10_000)),
+    count: pick('count', (s, v) => oneOf(s, v, COUNT_MODES)),
+    groupBy: pick('groupBy', (s, v) => oneOf(s, v, GROUP_BY_MODES)),
+    browserNames: pick('browserNames', (s, v) => nameList(s, v)),
+    exceptions: pick('exceptions', (s, v) => parseExceptions(v, s)),
+    saturationFactor: pick('saturationFactor', (s, v) => integer(s, v, 2, 1000)),
+    tableName: pick('tableName', (s, v) => {
+      if (!/^[A-Za-z0-9_.-]{3,255}$/.test(v))
+        throw new ConfigError(s, v, 'a DynamoDB table name ([A-Za-z0-9_.-], 3-255)');
+      return v;
+    }),
+    topicArn: pick('topicArn', (s, v) => {
+      if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/.test(v)) {
+        throw new ConfigError(s, v, 'an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)');
+      }
+      return v;
+    }),
+    exceptionsParameter: pick('exceptionsParameter', (_s, v) => v),
+    httpsFormat: pick('httpsFormat', (s, v) => oneOf(s, v, HTTPS_FORMATS)),
+    logLevel: pick('logLevel', (s, v) => oneOf(s, v.toUpperCase(), LOG_LEVELS)),
+    alertLeaseSeconds: pick('alertLeaseSeconds', (s, v) => integer(s, v, 10, 3600)),
+  };
+  if (raw('exceptions') !== undefined && raw('exceptionsParameter') !== undefined) {
+    throw new ConfigError(
+      ENV.exceptionsParameter,
+      config.exceptionsParameter,
+      `unset when ${ENV.exceptions} is set (use one)`,
+    );
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,76 @@
+/**
+ * The alert model: one JSON object per alert, the same in `rsr replay --json`, the SNS `sqs`/`lambda` payload and
+ * the store's claim record. Bump ALERT_SCHEMA_VERSION on any incompatible change.
+ */
+import type { CountMode, GroupBy, Preset } from '../config';
+
+export const ALERT_SCHEMA_VERSION = 1;
+export const RULE_ID = 'rapid-secret-retrieval';
+export const MITRE = [
+  { tactic: 'TA0006', technique: 'T1555', subtechnique: 'T1555.006', name: 'Cloud Secrets Management Stores' },
+] as const;
+
+/** A value seen in the window and how many qualifying events carried it. */
+export interface ValueCount {
+  readonly value: string;
+  readonly count: number;
+}
+
+export interface Alert {
+  readonly kind: 'alert';
+  readonly schemaVersion: number;
+  /** Deterministic from rule, grouping and key, and the window that first crossed the threshold: drop duplicates on it. */
+  readonly alertId: string;
+  /** The alertId of the first alert of a burst; continuation alerts of a burst that outlasts suppression share it. */
+  readonly threadId: string;
+  /** True when this alert continues an earlier one of the same thread. */
+  readonly continuation: boolean;
+  readonly rule: typeof RULE_ID;
+  readonly preset: Preset;
+  /** The grouping key: a principalId under `principal`, an ARN under `actor`. */
+  readonly identity: string;
+  readonly groupBy: GroupBy;
+  readonly countMode: CountMode;
+  /** Largest number of qualifying events (or distinct secrets) in one window for the key, as of the alert. */
+  readonly count: number;
+  /** True when a bucket of the window reached the saturation point: `count` is then a lower bound. */
+  readonly countIsLowerBound: boolean;
+  readonly threshold: number;
+  readonly windowMinutes: number;
+  readonly distinctSecrets: number;
+  /** The window holding `count` (ISO 8601 UTC, end exclusive). */
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly accountId: string;
+  readonly userArn: string;
+  readonly userName: string;
+  readonly identityType: string;
+  readonly accessKeyId: string;
+  readonly eventNames: readonly ValueCount[];
+  readonly sourceIps: readonly ValueCount[];
+  readonly userAgents: readonly ValueCount[];
+  readonly regions: readonly ValueCount[];
+  readonly secrets: readonly ValueCount[];
+  readonly severity: 'medium';
+  readonly riskScore: 47;
+  readonly mitre: typeof MITRE;
+  /** When the evaluator decided to alert (ISO 8601 UTC). */
+  readonly detectedAt: string;
+}
+
+/** Keys that crossed the threshold in a run after MAX_ALERTS_PER_RUN alerts were already produced. */
+export interface OverflowSummary {
+  readonly kind: 'overflow';
+  readonly schemaVersion: number;
+  readonly alertId: string;
+  readonly rule: typeof RULE_ID;
+  readonly detectedAt: string;
+  readonly maxAlertsPerRun: number;
+  /** Number of keys not alerted individually in this run. */
+  readonly keys: number;
+  readonly identities: readonly { readonly identity: string; readonly count: number; readonly alertId: string }[];
+}
+
+export type Notification = Alert | OverflowSummary;

@@ -1,0 +1,123 @@
+/**
+ * Ports between the pure engine and the outside: the window store (in-memory for the CLI and tests, DynamoDB in
+ * AWS) and the alert publisher (stdout for the CLI, SNS in AWS). Every store implementation must pass the contract
+ * suite in test/contract/window-store.contract.ts.
+ */
+import type { Notification } from './engine/alert';
+
+/** Per-field cap on the distinct context values kept per bucket; the rest are counted under OTHER_VALUE. */
+export const CONTEXT_VALUES_LIMIT = 20;
+export const OTHER_VALUE = '(other)';
+
+/** What the alert needs to know about one qualifying event, besides its count. */
+export interface EventContext {
+  readonly eventTime: number;
+  readonly eventName: string;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly region: string;
+  /** Secret ids as logged (for display; the distinct count uses CountedEvent.values). */
+  readonly secretIds: readonly string[];
+  readonly accountId: string;
+  readonly userArn: string;
+  readonly userName: string;
+  readonly identityType: string;
+  readonly accessKeyId: string;
+}
+
+/** One qualifying event, keyed and bucketed by the engine. */
+export interface CountedEvent {
+  /** Grouping key (principalId or ARN). */
+  readonly key: string;
+  /** Minute bucket: floor(eventTime / 60 000). */
+  readonly bucket: number;
+  /** Idempotency token: the CloudTrail eventID. */
+  readonly eventId: string;
+  /** Distinct-count tokens (short digests of normalised secret ids); empty when counting events. */
+  readonly values: readonly string[];
+  /** When the bucket may be forgotten (epoch seconds); see engine/window.ts for how it is derived. */
+  readonly expiresAt: number;
+  readonly context: EventContext;
+}
+
+/** `counted`: new; `duplicate`: this eventId was already counted in the bucket; `saturated`: bucket full, not counted. */
+export type RecordOutcome = 'counted' | 'duplicate' | 'saturated';
+
+export interface RecordOptions {
+  /** Per-bucket cap: once a bucket holds this many events (or values), further events are not counted. */
+  readonly saturation: number;
+  readonly now: number;
+}
+
+/** Field -> value -> number of events that carried it (bounded by CONTEXT_VALUES_LIMIT + OTHER_VALUE). */
+export type ValueCounts = Readonly<Record<string, number>>;
+
+export interface BucketState {
+  readonly bucket: number;
+  /** Distinct eventIds counted (exact while not saturated). */
+  readonly events: number;
+  /** Distinct tokens counted (exact while not saturated). */
+  readonly values: readonly string[];
+  /** The bucket reached the saturation point: its counts are lower bounds. */
+  readonly saturated: boolean;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly eventNames: ValueCounts;
+  readonly sourceIps: ValueCounts;
+  readonly userAgents: ValueCounts;
+  readonly regions: ValueCounts;
+  readonly secrets: ValueCounts;
+  /** Identity details of the latest event in the bucket. */
+  readonly identity: {
+    readonly accountId: string;
+    readonly userArn: string;
+    readonly userName: string;
+    readonly identityType: string;
+    readonly accessKeyId: string;
+  };
+}
+
+export type ClaimStatus = 'pending' | 'sent' | 'overflowed';
+
+/** A key's alert decision, written before publishing so that concurrent evaluators agree and failures are retried. */
+export interface AlertClaim {
+  readonly alertId: string;
+  readonly key: string;
+  readonly threadId: string;
+  /** Bucket at which the alerted window ends (the first window that crossed the threshold). */
+  readonly windowEndBucket: number;
+  readonly status: ClaimStatus;
+  /** What to (re)publish: the alert, or an overflow summary. */
+  readonly notification: Notification;
+  /** Epoch ms until which the claiming evaluator owns publishing. */
+  readonly leaseUntil: number;
+  /** Epoch seconds after which the claim may be forgotten (covers suppression and continuation). */
+  readonly expiresAt: number;
+}
+
+export interface WindowStore {
+  /** Counts each event once in its bucket (idempotent on eventId, capped at `saturation`). Returns one outcome per event, in order. */
+  record(batch: readonly CountedEvent[], options: RecordOptions): Promise<RecordOutcome[]>;
+  /** Keys with a non-expired bucket in [fromBucket, toBucket]. Cost must follow active keys, not table size. */
+  activeKeys(fromBucket: number, toBucket: number, now: number): Promise<string[]>;
+  /** Non-expired buckets of `key` in [fromBucket, toBucket], ascending. */
+  readBuckets(key: string, fromBucket: number, toBucket: number, now: number): Promise<BucketState[]>;
+  /** The key's latest non-expired claim. */
+  lastAlert(key: string, now: number): Promise<AlertClaim | undefined>;
+  /**
+   * Makes `claim` the key's latest claim if the key's latest claim is still `previousAlertId` (undefined: none) and
+   * no claim with this alertId exists. Returns false when another evaluator got there first.
+   */
+  claimAlert(claim: AlertClaim, previousAlertId: string | undefined, now: number): Promise<boolean>;
+  /** Marks a pending claim sent (after the publisher accepted it). */
+  markSent(key: string, alertId: string, now: number): Promise<void>;
+  /** Pending claims whose lease has expired: a publish failed or an evaluator died before marking it sent. */
+  unsentAlerts(now: number): Promise<AlertClaim[]>;
+  /** Takes over an expired pending claim until `leaseUntil`; false when someone else did or it was sent meanwhile. */
+  renewLease(key: string, alertId: string, leaseUntil: number, now: number): Promise<boolean>;
+}
+
+export interface AlertPublisher {
+  /** Delivers one notification; resolves once the destination accepted it, rejects otherwise. */
+  publish(notification: Notification): Promise<void>;
+}
