@@ -1,0 +1,225 @@
+/**
+ * In-memory WindowStore for `rsr replay`, `rsr tune` and tests. Same semantics as the DynamoDB store (the contract
+ * suite in test/contract/ runs against both): idempotent on eventId within a bucket, capped at the saturation
+ * point, expired entries ignored by every read (expiry is judged against the `now` the caller passes, so a replay
+ * over old logs works in simulated time).
+ *
+ * Memory follows the window state: one entry per (key, active minute), each holding at most `saturation` event ids,
+ * `saturation` distinct tokens and CONTEXT_VALUES_LIMIT values per context field — never one entry per record.
+ */
+import {
+  type AlertClaim,
+  type BucketState,
+  CONTEXT_VALUES_LIMIT,
+  type CountedEvent,
+  OTHER_VALUE,
+  type RecordOptions,
+  type RecordOutcome,
+  type WindowStore,
+} from '../ports';
+
+interface MutableBucket {
+  bucket: number;
+  expiresAt: number;
+  ids: Set<string>;
+  values: Set<string>;
+  saturated: boolean;
+  firstSeen: number;
+  lastSeen: number;
+  lastTime: number;
+  eventNames: Map<string, number>;
+  sourceIps: Map<string, number>;
+  userAgents: Map<string, number>;
+  regions: Map<string, number>;
+  secrets: Map<string, number>;
+  identity: BucketState['identity'];
+}
+
+/** Adds one to `value` in a bounded counter map; past the limit new values are counted under OTHER_VALUE. */
+export function bump(map: Map<string, number>, value: string, by = 1): void {
+  const current = map.get(value);
+  if (current !== undefined) map.set(value, current + by);
+  else if (map.size < CONTEXT_VALUES_LIMIT) map.set(value, by);
+  else map.set(OTHER_VALUE, (map.get(OTHER_VALUE) ?? 0) + by);
+}
+
+const isLive = (expiresAtSeconds: number, now: number) => expiresAtSeconds * 1000 > now;
+
+export class MemoryWindowStore implements WindowStore {
+  /** key -> bucket -> state */
+  private readonly keys = new Map<string, Map<number, MutableBucket>>();
+  /** bucket -> keys with data in it (the "active keys" index) */
+  private readonly byBucket = new Map<number, Set<string>>();
+  /** key -> its latest claim */
+  private readonly claims = new Map<string, AlertClaim>();
+  private readonly claimIds = new Set<string>();
+
+  async record(batch: readonly CountedEvent[], options: RecordOptions): Promise<RecordOutcome[]> {
+    return batch.map((e) => this.recordOne(e, options));
+  }
+
+  /** Synchronous form of `record` for hot loops (replay); same semantics. */
+  recordOne(e: CountedEvent, { saturation }: RecordOptions): RecordOutcome {
+    let buckets = this.keys.get(e.key);
+    if (!buckets) {
+      buckets = new Map();
+      this.keys.set(e.key, buckets);
+    }
+    let b = buckets.get(e.bucket);
+    if (!b) {
+      b = {
+        bucket: e.bucket,
+        expiresAt: e.expiresAt,
+        ids: new Set(),
+        values: new Set(),
+        saturated: false,
+        firstSeen: e.context.eventTime,
+        lastSeen: e.context.eventTime,
+        lastTime: Number.NEGATIVE_INFINITY,
+        eventNames: new Map(),
+        sourceIps: new Map(),
+        userAgents: new Map(),
+        regions: new Map(),
+        secrets: new Map(),
+        identity: { accountId: '', userArn: '', userName: '', identityType: '', accessKeyId: '' },
+      };
+      buckets.set(e.bucket, b);
+      let set = this.byBucket.get(e.bucket);
+      if (!set) {
+        set = new Set();
+        this.byBucket.set(e.bucket, set);
+      }
+      set.add(e.key);
+    }
+    if (b.ids.has(e.eventId)) return 'duplicate';
+    if (b.saturated) return 'saturated';
+    b.ids.add(e.eventId);
+    for (const v of e.values) {
+      if (b.values.size >= saturation) break;
+      b.values.add(v);
+    }
+    if (b.ids.size >= saturation || b.values.size >= saturation) b.saturated = true;
+    b.expiresAt = Math.max(b.expiresAt, e.expiresAt);
+    const c = e.context;
+    b.firstSeen = Math.min(b.firstSeen, c.eventTime);
+    b.lastSeen = Math.max(b.lastSeen, c.eventTime);
+    bump(b.eventNames, c.eventName);
+    bump(b.sourceIps, c.sourceIp);
+    bump(b.userAgents, c.userAgent);
+    bump(b.regions, c.region);
+    for (const s of c.secretIds) bump(b.secrets, s);
+    if (c.eventTime >= b.lastTime) {
+      b.lastTime = c.eventTime;
+      b.identity = {
+        accountId: c.accountId,
+        userArn: c.userArn,
+        userName: c.userName,
+        identityType: c.identityType,
+        accessKeyId: c.accessKeyId,
+      };
+    }
+    return 'counted';
+  }
+
+  async activeKeys(fromBucket: number, toBucket: number, now: number): Promise<string[]> {
+    return this.activeKeysSync(fromBucket, toBucket, now);
+  }
+
+  activeKeysSync(fromBucket: number, toBucket: number, now: number): string[] {
+    const out = new Set<string>();
+    for (let b = fromBucket; b <= toBucket; b++) {
+      const set = this.byBucket.get(b);
+      if (!set) continue;
+      for (const key of set) {
+        const state = this.keys.get(key)?.get(b);
+        if (state && isLive(state.expiresAt, now)) out.add(key);
+      }
+    }
+    return [...out].sort();
+  }
+
+  async readBuckets(key: string, fromBucket: number, toBucket: number, now: number): Promise<BucketState[]> {
+    return this.readBucketsSync(key, fromBucket, toBucket, now);
+  }
+
+  readBucketsSync(key: string, fromBucket: number, toBucket: number, now: number): BucketState[] {
+    const buckets = this.keys.get(key);
+    if (!buckets) return [];
+    const out: BucketState[] = [];
+    for (let bucket = fromBucket; bucket <= toBucket; bucket++) {
+      const b = buckets.get(bucket);
+      if (!b || !isLive(b.expiresAt, now)) continue;
+      out.push({
+        bucket,
+        events: b.ids.size,
+        values: [...b.values],
+        saturated: b.saturated,
+        firstSeen: b.firstSeen,
+        lastSeen: b.lastSeen,
+        eventNames: Object.fromEntries(b.eventNames),
+        sourceIps: Object.fromEntries(b.sourceIps),
+        userAgents: Object.fromEntries(b.userAgents),
+        regions: Object.fromEntries(b.regions),
+        secrets: Object.fromEntries(b.secrets),
+        identity: b.identity,
+      });
+    }
+    return out;
+  }
+
+  /** Every bucket index that holds data, ascending (replay uses it to jump over idle time). */
+  activeBuckets(): number[] {
+    return [...this.byBucket.keys()].sort((a, b) => a - b);
+  }
+
+  /** Drops buckets and claims that expired before `now` (replay calls it as simulated time advances). */
+  prune(now: number): void {
+    for (const [bucket, set] of this.byBucket) {
+      for (const key of set) {
+        const buckets = this.keys.get(key);
+        const b = buckets?.get(bucket);
+        if (b && !isLive(b.expiresAt, now)) {
+          buckets?.delete(bucket);
+          set.delete(key);
+          if (buckets?.size === 0) this.keys.delete(key);
+        }
+      }
+      if (set.size === 0) this.byBucket.delete(bucket);
+    }
+    for (const [key, claim] of this.claims) {
+      if (!isLive(claim.expiresAt, now)) this.claims.delete(key);
+    }
+  }
+
+  async lastAlert(key: string, now: number): Promise<AlertClaim | undefined> {
+    const c = this.claims.get(key);
+    return c && isLive(c.expiresAt, now) ? c : undefined;
+  }
+
+  async claimAlert(claim: AlertClaim, previousAlertId: string | undefined, now: number): Promise<boolean> {
+    if (this.claimIds.has(claim.alertId)) return false;
+    const current = await this.lastAlert(claim.key, now);
+    if (current?.alertId !== previousAlertId) return false;
+    this.claims.set(claim.key, claim);
+    this.claimIds.add(claim.alertId);
+    return true;
+  }
+
+  async markSent(key: string, alertId: string, _now: number): Promise<void> {
+    const c = this.claims.get(key);
+    if (c && c.alertId === alertId && c.status === 'pending') this.claims.set(key, { ...c, status: 'sent' });
+  }
+
+  async unsentAlerts(now: number): Promise<AlertClaim[]> {
+    return [...this.claims.values()].filter(
+      (c) => c.status === 'pending' && c.leaseUntil <= now && isLive(c.expiresAt, now),
+    );
+  }
+
+  async renewLease(key: string, alertId: string, leaseUntil: number, now: number): Promise<boolean> {
+    const c = this.claims.get(key);
+    if (!c || c.alertId !== alertId || c.status !== 'pending' || c.leaseUntil > now) return false;
+    this.claims.set(key, { ...c, leaseUntil });
+    return true;
+  }
+}
