@@ -41,6 +41,8 @@ export interface Alert {
   /** The window holding `count` (ISO 8601 UTC, end exclusive). */
   readonly windowStart: string;
   readonly windowEnd: string;
+  /** End of the first window that reached the threshold (the alertId derives from it; suppression counts from it). */
+  readonly crossedAt: string;
   readonly firstSeen: string;
   readonly lastSeen: string;
   readonly accountId: string;

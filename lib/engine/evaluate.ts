@@ -1,0 +1,286 @@
+/**
+ * The evaluation run, shared by the scheduled evaluator Lambda and `rsr replay`: retry unsent alerts, decide per
+ * active key (window.ts), apply suppression and the per-run cap, then claim -> publish -> mark sent.
+ *
+ * Delivery invariants:
+ *  - A notification is published only by the evaluator that won its claim (a conditional write in the store), so
+ *    concurrent evaluators never both publish it.
+ *  - It is marked sent only after the publisher accepted it; a failed publish leaves the claim pending and a later
+ *    run retries it once the lease has expired. The only duplicate possible is a crash between publish and mark;
+ *    the retry then carries the same alertId, so consumers can drop it.
+ *  - Keys beyond MAX_ALERTS_PER_RUN are claimed as `overflowed` (suppressed like alerted keys) and listed in one
+ *    overflow summary, which is claimed and published like an alert.
+ */
+import { createHash } from 'node:crypto';
+import type { DetectionConfig } from '../config';
+import { PublishError } from '../errors';
+import { type AlertClaim, type AlertPublisher, type BucketState, OTHER_VALUE, type ValueCounts, type WindowStore } from '../ports';
+import { ALERT_SCHEMA_VERSION, type Alert, MITRE, type Notification, type OverflowSummary, RULE_ID, type ValueCount } from './alert';
+import { BUCKET_MS, bucketStart, bucketsPerWindow, claimExpiresAt, decideKey, type KeyDecision, lookBack } from './window';
+
+export interface EvaluationSettings extends DetectionConfig {
+  readonly alertLeaseSeconds: number;
+}
+
+export interface EvaluationReport {
+  activeKeys: number;
+  /** Alerts published in this run (new ones). */
+  alerts: number;
+  /** Pending alerts from earlier runs published in this run. */
+  retried: number;
+  /** Keys over the threshold but inside their suppression period. */
+  suppressed: number;
+  /** Keys folded into the overflow summary. */
+  overflowed: number;
+  /** Claims another evaluator won. */
+  lostClaims: number;
+  publishFailures: number;
+  /** Notifications accepted by the publisher, in publish order. */
+  published: Notification[];
+  errors: PublishError[];
+}
+
+export interface EvaluationLog {
+  warn(message: string, data: Record<string, unknown>): void;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function alertIdOf(config: Pick<DetectionConfig, 'groupBy' | 'count'>, key: string, crossingEnd: number): string {
+  return `rsr-${sha(`${RULE_ID}|${config.groupBy}|${config.count}|${key}|${crossingEnd}`).slice(0, 32)}`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function mergeCounts(buckets: readonly BucketState[], pick: (b: BucketState) => ValueCounts): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const b of buckets) for (const [v, n] of Object.entries(pick(b))) m.set(v, (m.get(v) ?? 0) + n);
+  return m;
+}
+
+/** Highest counts first, ties by value; OTHER_VALUE always last; at most `limit` entries. */
+export function top(counts: Map<string, number>, limit: number): ValueCount[] {
+  const other = counts.get(OTHER_VALUE);
+  const list = [...counts.entries()]
+    .filter(([v]) => v !== OTHER_VALUE)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([value, count]) => ({ value, count }));
+  const kept = list.slice(0, limit);
+  const rest = list.slice(limit).reduce((s, x) => s + x.count, 0) + (other ?? 0);
+  if (rest > 0) kept.push({ value: OTHER_VALUE, count: rest });
+  return kept;
+}
+
+/** Builds the alert for a key's decision from the buckets it read. Pure. */
+export function buildAlert(
+  key: string,
+  decision: KeyDecision,
+  threadId: string | undefined,
+  buckets: readonly BucketState[],
+  config: DetectionConfig,
+  now: number,
+): Alert {
+  const width = bucketsPerWindow(config);
+  const start = decision.best.end - width + 1;
+  const inWindow = buckets.filter((b) => b.bucket >= start && b.bucket <= decision.best.end);
+  const latest = inWindow[inWindow.length - 1] ?? buckets[buckets.length - 1];
+  const tokens = new Set<string>();
+  for (const b of inWindow) for (const v of b.values) tokens.add(v);
+  const alertId = alertIdOf(config, key, decision.crossing.end);
+  return {
+    kind: 'alert',
+    schemaVersion: ALERT_SCHEMA_VERSION,
+    alertId,
+    threadId: decision.continuation && threadId ? threadId : alertId,
+    continuation: decision.continuation && threadId !== undefined,
+    rule: RULE_ID,
+    preset: config.preset,
+    identity: key,
+    groupBy: config.groupBy,
+    countMode: config.count,
+    count: decision.best.count,
+    countIsLowerBound: decision.best.lowerBound,
+    threshold: config.threshold,
+    windowMinutes: config.windowMinutes,
+    distinctSecrets: tokens.size,
+    windowStart: iso(bucketStart(start)),
+    windowEnd: iso(bucketStart(decision.best.end + 1)),
+    crossedAt: iso(bucketStart(decision.crossing.end + 1)),
+    firstSeen: iso(Math.min(...inWindow.map((b) => b.firstSeen))),
+    lastSeen: iso(Math.max(...inWindow.map((b) => b.lastSeen))),
+    accountId: latest?.identity.accountId ?? '',
+    userArn: latest?.identity.userArn ?? '',
+    userName: latest?.identity.userName ?? '',
+    identityType: latest?.identity.identityType ?? '',
+    accessKeyId: latest?.identity.accessKeyId ?? '',
+    eventNames: top(
+      mergeCounts(inWindow, (b) => b.eventNames),
+      10,
+    ),
+    sourceIps: top(
+      mergeCounts(inWindow, (b) => b.sourceIps),
+      10,
+    ),
+    userAgents: top(
+      mergeCounts(inWindow, (b) => b.userAgents),
+      10,
+    ),
+    regions: top(
+      mergeCounts(inWindow, (b) => b.regions),
+      10,
+    ),
+    secrets: top(
+      mergeCounts(inWindow, (b) => b.secrets),
+      20,
+    ),
+    severity: 'medium',
+    riskScore: 47,
+    mitre: MITRE,
+    detectedAt: iso(now),
+  };
+}
+
+interface Candidate {
+  readonly alert: Alert;
+  readonly previous: AlertClaim | undefined;
+  readonly crossingEnd: number;
+}
+
+/**
+ * Decides alerts for every key active in the look-back at `now`. Read-only; `runEvaluation` claims and publishes.
+ * Ordered by count (highest first) then identity, so the cap keeps the loudest keys.
+ */
+export async function decideAlerts(
+  store: WindowStore,
+  config: DetectionConfig,
+  now: number,
+): Promise<{ candidates: Candidate[]; activeKeys: number; suppressed: number }> {
+  const nowBucket = Math.floor(now / BUCKET_MS);
+  const range = lookBack(nowBucket, config);
+  const keys = await store.activeKeys(range.from, range.to, now);
+  const candidates: Candidate[] = [];
+  let suppressed = 0;
+  for (const key of keys) {
+    const buckets = await store.readBuckets(key, range.from, range.to, now);
+    const previous = await store.lastAlert(key, now);
+    const decision = decideKey(buckets, previous?.windowEndBucket, nowBucket, config);
+    if (!decision) {
+      if (previous && decideKey(buckets, undefined, nowBucket, config)) suppressed++;
+      continue;
+    }
+    const alert = buildAlert(key, decision, previous?.threadId, buckets, config, now);
+    candidates.push({ alert, previous, crossingEnd: decision.crossing.end });
+  }
+  candidates.sort((a, b) => b.alert.count - a.alert.count || (a.alert.identity < b.alert.identity ? -1 : 1));
+  return { candidates, activeKeys: keys.length, suppressed };
+}
+
+function claimFor(
+  c: Candidate,
+  status: AlertClaim['status'],
+  notification: Notification,
+  config: EvaluationSettings,
+  now: number,
+): AlertClaim {
+  return {
+    alertId: c.alert.alertId,
+    key: c.alert.identity,
+    threadId: c.alert.threadId,
+    windowEndBucket: c.crossingEnd,
+    status,
+    notification,
+    leaseUntil: now + config.alertLeaseSeconds * 1000,
+    expiresAt: claimExpiresAt(c.crossingEnd, config),
+  };
+}
+
+export async function runEvaluation(
+  store: WindowStore,
+  publisher: AlertPublisher,
+  config: EvaluationSettings,
+  now: number,
+  log?: EvaluationLog,
+): Promise<EvaluationReport> {
+  const report: EvaluationReport = {
+    activeKeys: 0,
+    alerts: 0,
+    retried: 0,
+    suppressed: 0,
+    overflowed: 0,
+    lostClaims: 0,
+    publishFailures: 0,
+    published: [],
+    errors: [],
+  };
+  const leaseUntil = now + config.alertLeaseSeconds * 1000;
+
+  const deliver = async (claim: Pick<AlertClaim, 'key' | 'alertId' | 'notification'>): Promise<boolean> => {
+    try {
+      await publisher.publish(claim.notification);
+    } catch (cause) {
+      const error = cause instanceof PublishError ? cause : new PublishError(claim.alertId, { cause });
+      report.publishFailures++;
+      report.errors.push(error);
+      log?.warn('publish failed; alert stays pending and is retried after its lease', { alertId: claim.alertId, error });
+      return false;
+    }
+    report.published.push(claim.notification);
+    await store.markSent(claim.key, claim.alertId, now);
+    return true;
+  };
+
+  // 1. Alerts that an earlier run claimed but could not deliver (publish failed, or the evaluator died).
+  for (const pending of await store.unsentAlerts(now)) {
+    if (!(await store.renewLease(pending.key, pending.alertId, leaseUntil, now))) continue;
+    if (await deliver(pending)) report.retried++;
+  }
+
+  // 2. New decisions.
+  const { candidates, activeKeys, suppressed } = await decideAlerts(store, config, now);
+  report.activeKeys = activeKeys;
+  report.suppressed = suppressed;
+  const overflowed: Candidate[] = [];
+  for (const c of candidates) {
+    if (report.alerts + report.publishFailures >= config.maxAlertsPerRun) {
+      if (await store.claimAlert(claimFor(c, 'overflowed', c.alert, config, now), c.previous?.alertId, now)) {
+        overflowed.push(c);
+      } else report.lostClaims++;
+      continue;
+    }
+    const claim = claimFor(c, 'pending', c.alert, config, now);
+    if (!(await store.claimAlert(claim, c.previous?.alertId, now))) {
+      report.lostClaims++;
+      continue;
+    }
+    if (await deliver(claim)) report.alerts++;
+  }
+
+  // 3. One summary for the keys beyond the cap.
+  if (overflowed.length > 0) {
+    report.overflowed = overflowed.length;
+    const ids = overflowed.map((c) => c.alert.alertId);
+    const summary: OverflowSummary = {
+      kind: 'overflow',
+      schemaVersion: ALERT_SCHEMA_VERSION,
+      alertId: `rsr-overflow-${sha(ids.join('|')).slice(0, 32)}`,
+      rule: RULE_ID,
+      detectedAt: iso(now),
+      maxAlertsPerRun: config.maxAlertsPerRun,
+      keys: overflowed.length,
+      identities: overflowed.map((c) => ({ identity: c.alert.identity, count: c.alert.count, alertId: c.alert.alertId })),
+    };
+    const claim: AlertClaim = {
+      alertId: summary.alertId,
+      key: `overflow#${summary.alertId}`,
+      threadId: summary.alertId,
+      windowEndBucket: Math.floor(now / BUCKET_MS),
+      status: 'pending',
+      notification: summary,
+      leaseUntil,
+      expiresAt: claimExpiresAt(Math.floor(now / BUCKET_MS), config),
+    };
+    if (await store.claimAlert(claim, undefined, now)) await deliver(claim);
+    else report.lostClaims++;
+  }
+  return report;
+}
