@@ -14,9 +14,32 @@
 import { createHash } from 'node:crypto';
 import type { DetectionConfig } from '../config';
 import { PublishError } from '../errors';
-import { type AlertClaim, type AlertPublisher, type BucketState, OTHER_VALUE, type ValueCounts, type WindowStore } from '../ports';
-import { ALERT_SCHEMA_VERSION, type Alert, MITRE, type Notification, type OverflowSummary, RULE_ID, type ValueCount } from './alert';
-import { BUCKET_MS, bucketStart, bucketsPerWindow, claimExpiresAt, decideKey, type KeyDecision, lookBack } from './window';
+import {
+  type AlertClaim,
+  type AlertPublisher,
+  type BucketState,
+  OTHER_VALUE,
+  type ValueCounts,
+  type WindowStore,
+} from '../ports';
+import {
+  ALERT_SCHEMA_VERSION,
+  type Alert,
+  MITRE,
+  type Notification,
+  type OverflowSummary,
+  RULE_ID,
+  type ValueCount,
+} from './alert';
+import {
+  BUCKET_MS,
+  bucketStart,
+  bucketsPerWindow,
+  claimExpiresAt,
+  decideKey,
+  type KeyDecision,
+  lookBack,
+} from './window';
 
 export interface EvaluationSettings extends DetectionConfig {
   readonly alertLeaseSeconds: number;
@@ -46,7 +69,11 @@ export interface EvaluationLog {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export function alertIdOf(config: Pick<DetectionConfig, 'groupBy' | 'count'>, key: string, crossingEnd: number): string {
+export function alertIdOf(
+  config: Pick<DetectionConfig, 'groupBy' | 'count'>,
+  key: string,
+  crossingEnd: number,
+): string {
   return `rsr-${sha(`${RULE_ID}|${config.groupBy}|${config.count}|${key}|${crossingEnd}`).slice(0, 32)}`;
 }
 
@@ -162,6 +189,10 @@ export async function decideAlerts(
   let suppressed = 0;
   for (const key of keys) {
     const buckets = await store.readBuckets(key, range.from, range.to, now);
+    // Cheap bound: no window can reach the threshold if the whole look-back holds fewer events and tokens.
+    let upper = 0;
+    for (const b of buckets) upper += Math.max(b.events, b.values.length);
+    if (upper < config.threshold) continue;
     const previous = await store.lastAlert(key, now);
     const decision = decideKey(buckets, previous?.windowEndBucket, nowBucket, config);
     if (!decision) {
@@ -221,7 +252,10 @@ export async function runEvaluation(
       const error = cause instanceof PublishError ? cause : new PublishError(claim.alertId, { cause });
       report.publishFailures++;
       report.errors.push(error);
-      log?.warn('publish failed; alert stays pending and is retried after its lease', { alertId: claim.alertId, error });
+      log?.warn('publish failed; alert stays pending and is retried after its lease', {
+        alertId: claim.alertId,
+        error,
+      });
       return false;
     }
     report.published.push(claim.notification);
@@ -267,7 +301,11 @@ export async function runEvaluation(
       detectedAt: iso(now),
       maxAlertsPerRun: config.maxAlertsPerRun,
       keys: overflowed.length,
-      identities: overflowed.map((c) => ({ identity: c.alert.identity, count: c.alert.count, alertId: c.alert.alertId })),
+      identities: overflowed.map((c) => ({
+        identity: c.alert.identity,
+        count: c.alert.count,
+        alertId: c.alert.alertId,
+      })),
     };
     const claim: AlertClaim = {
       alertId: summary.alertId,

@@ -33,6 +33,8 @@ interface MutableBucket {
   regions: Map<string, number>;
   secrets: Map<string, number>;
   identity: BucketState['identity'];
+  /** Read view, rebuilt only after a write (replay reads the same buckets once per simulated minute). */
+  snapshot: BucketState | undefined;
 }
 
 /** Adds one to `value` in a bounded counter map; past the limit new values are counted under OTHER_VALUE. */
@@ -82,6 +84,7 @@ export class MemoryWindowStore implements WindowStore {
         regions: new Map(),
         secrets: new Map(),
         identity: { accountId: '', userArn: '', userName: '', identityType: '', accessKeyId: '' },
+        snapshot: undefined,
       };
       buckets.set(e.bucket, b);
       let set = this.byBucket.get(e.bucket);
@@ -94,6 +97,7 @@ export class MemoryWindowStore implements WindowStore {
     if (b.ids.has(e.eventId)) return 'duplicate';
     if (b.saturated) return 'saturated';
     b.ids.add(e.eventId);
+    b.snapshot = undefined;
     for (const v of e.values) {
       if (b.values.size >= saturation) break;
       b.values.add(v);
@@ -149,7 +153,7 @@ export class MemoryWindowStore implements WindowStore {
     for (let bucket = fromBucket; bucket <= toBucket; bucket++) {
       const b = buckets.get(bucket);
       if (!b || !isLive(b.expiresAt, now)) continue;
-      out.push({
+      b.snapshot ??= {
         bucket,
         events: b.ids.size,
         values: [...b.values],
@@ -162,7 +166,8 @@ export class MemoryWindowStore implements WindowStore {
         regions: Object.fromEntries(b.regions),
         secrets: Object.fromEntries(b.secrets),
         identity: b.identity,
-      });
+      };
+      out.push(b.snapshot);
     }
     return out;
   }
