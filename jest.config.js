@@ -11,4 +11,5 @@ module.exports = {
   },
   setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/reporter.js'],
 };

@@ -1,0 +1,66 @@
+/** Terminal rendering of notifications and the replay summary. Attacker-controlled text is made inert. */
+import type { Alert, Notification, ValueCount } from '../engine/alert';
+import type { IngestStats } from '../engine/detector';
+import { SKIP_REASONS } from '../engine/event';
+
+/** Control characters (incl. ESC, so no terminal escape sequences) and bidi overrides become '?'. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/g;
+export const inert = (s: string, max = 160): string => {
+  const clean = s.replace(UNSAFE, '?');
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+};
+
+const list = (xs: readonly ValueCount[], max = 5): string => {
+  if (xs.length === 0) return '-';
+  const shown = xs.slice(0, max).map((x) => `${inert(x.value, 100)} (${x.count})`);
+  return xs.length > max ? `${shown.join(', ')}, +${xs.length - max} more` : shown.join(', ');
+};
+
+function formatAlert(a: Alert): string {
+  const who = [a.identityType, a.userName || undefined, a.accountId ? `account ${a.accountId}` : undefined]
+    .filter(Boolean)
+    .map((s) => inert(String(s)))
+    .join(', ');
+  const lines = [
+    `ALERT ${a.continuation ? '(continues ' + a.threadId + ') ' : ''}rapid secret retrieval — severity ${a.severity}`,
+    `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}`,
+    a.userArn ? `  arn        ${inert(a.userArn)}` : undefined,
+    a.accessKeyId
+      ? `  access key ${inert(a.accessKeyId)} (${a.accessKeyId.startsWith('AKIA') ? 'long-term' : a.accessKeyId.startsWith('ASIA') ? 'temporary' : 'unknown kind'})`
+      : undefined,
+    `  count      ${a.countIsLowerBound ? 'at least ' : ''}${a.count} ${a.countMode === 'events' ? 'retrievals' : 'distinct secrets'} in ${a.windowMinutes + 1} min (threshold ${a.threshold}, group by ${a.groupBy})`,
+    `  window     ${a.windowStart} → ${a.windowEnd} (first ${a.firstSeen}, last ${a.lastSeen})`,
+    `  calls      ${list(a.eventNames)}`,
+    `  secrets    ${a.distinctSecrets} distinct: ${list(a.secrets, 8)}`,
+    `  from       ${list(a.sourceIps)}`,
+    `  agents     ${list(a.userAgents, 3)}`,
+    `  regions    ${list(a.regions)}`,
+    `  alertId    ${a.alertId}`,
+  ];
+  return lines.filter((l): l is string => l !== undefined).join('\n');
+}
+
+export function formatNotification(n: Notification): string {
+  if (n.kind === 'alert') return formatAlert(n);
+  const ids = n.identities.map((i) => `  ${inert(i.identity)} (${i.count}) ${i.alertId}`);
+  return [
+    `OVERFLOW ${n.keys} more keys crossed the threshold at ${n.detectedAt} (cap ${n.maxAlertsPerRun} per run)`,
+    ...ids,
+  ].join('\n');
+}
+
+export function formatSummary(s: IngestStats, alerts: number, overflows: number, inputErrors: number): string {
+  const skipped = SKIP_REASONS.filter((r) => s.skipped[r] > 0)
+    .map((r) => `${r} ${s.skipped[r]}`)
+    .join(', ');
+  return [
+    `records read     ${s.received}`,
+    `qualifying       ${s.qualifying} (counted ${s.counted}, duplicate ${s.duplicates}, above saturation ${s.saturated})`,
+    `skipped          ${skipped || 'none'}`,
+    `alerts           ${alerts}${overflows ? ` (+${overflows} overflow summaries)` : ''}`,
+    inputErrors ? `unreadable input ${inputErrors}` : undefined,
+  ]
+    .filter((l): l is string => l !== undefined)
+    .join('\n');
+}
