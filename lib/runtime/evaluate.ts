@@ -1,0 +1,34 @@
+/** The evaluator function's logic: one evaluation run, its metrics, and failure if any publish failed. */
+import type { EvaluationSettings } from '../engine/evaluate';
+import { runEvaluation } from '../engine/evaluate';
+import { PublishError } from '../errors';
+import type { AlertPublisher, WindowStore } from '../ports';
+import { count, type Telemetry } from './telemetry';
+
+export interface EvaluateDeps {
+  readonly store: WindowStore;
+  readonly publisher: AlertPublisher;
+  readonly config: EvaluationSettings;
+  readonly telemetry: Telemetry;
+}
+
+export async function handleEvaluate(deps: EvaluateDeps, now: number) {
+  const { logger, metrics } = deps.telemetry;
+  const report = await runEvaluation(deps.store, deps.publisher, deps.config, now, logger);
+  count(metrics, 'ActiveKeys', report.activeKeys);
+  count(metrics, 'AlertsPublished', report.alerts);
+  count(metrics, 'AlertsRetried', report.retried);
+  count(metrics, 'AlertsSuppressed', report.suppressed);
+  count(metrics, 'AlertsOverflowed', report.overflowed);
+  count(metrics, 'ClaimsLost', report.lostClaims);
+  count(metrics, 'PublishFailures', report.publishFailures);
+  metrics.addMetric('EvaluationRuns', 'Count', 1);
+  metrics.publishStoredMetrics();
+  const { published, errors, ...summary } = report;
+  logger.info('evaluation done', { ...summary, alertIds: published.map((n) => n.alertId) });
+  if (errors.length > 0) {
+    // Failing the invocation makes the Errors alarm fire; the pending alerts are retried on the next run anyway.
+    throw new PublishError(errors[0]?.alertId ?? 'unknown', { cause: errors });
+  }
+  return summary;
+}
