@@ -1,0 +1,137 @@
+// Writes the hand-made CloudTrail fixtures under test/fixtures/cases/ (one JSON array of bare records per case).
+// Deterministic: fixed times and ids. Run: node scripts/make-case-fixtures.mjs
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+const dir = 'test/fixtures/cases';
+const base = Date.parse('2026-03-02T10:00:00Z');
+const ua = {
+  cli: 'aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79 exe/x86_64.amzn.2023 prompt/off command/secretsmanager.get-secret-value',
+  chrome:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  firefox: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  safari:
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  edge: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.70',
+  brave:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Brave/131',
+  opera:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0',
+  headless:
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.85 Safari/537.36',
+  chromeAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36',
+  mobileSafari:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+};
+
+let seq = 0;
+const hex = (n, w) => n.toString(16).padStart(w, '0');
+const uuid = (n) => `${hex(n, 8)}-0000-4000-8000-${hex(n * 7919, 12)}`;
+
+function record({
+  t,
+  agent = ua.cli,
+  principal = 'AIDAEXAMPLEUSER00001',
+  user = 'alice',
+  session,
+  errorCode,
+  id,
+  secret,
+}) {
+  seq += 1;
+  const assumed = session !== undefined;
+  const identity = assumed
+    ? {
+        type: 'AssumedRole',
+        principalId: `AROAEXAMPLEROLE00001:${session}`,
+        arn: `arn:aws:sts::111122223333:assumed-role/app-role/${session}`,
+        accountId: '111122223333',
+        accessKeyId: `ASIAEXAMPLE${hex(seq, 9).toUpperCase()}`,
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            principalId: 'AROAEXAMPLEROLE00001',
+            arn: 'arn:aws:iam::111122223333:role/app-role',
+            accountId: '111122223333',
+            userName: 'app-role',
+          },
+          attributes: {
+            creationDate: new Date(t - 300_000).toISOString().replace('.000', ''),
+            mfaAuthenticated: 'false',
+          },
+        },
+      }
+    : {
+        type: 'IAMUser',
+        principalId: principal,
+        arn: `arn:aws:iam::111122223333:user/${user}`,
+        accountId: '111122223333',
+        accessKeyId: 'AKIAEXAMPLEKEY000001',
+        userName: user,
+      };
+  const r = {
+    eventVersion: '1.09',
+    userIdentity: identity,
+    eventTime: new Date(t).toISOString().replace('.000', ''),
+    eventSource: 'secretsmanager.amazonaws.com',
+    eventName: 'GetSecretValue',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.10',
+    userAgent: agent,
+    requestParameters: { secretId: secret ?? `prod/app/secret-${seq % 40}` },
+    responseElements: null,
+    requestID: uuid(seq + 100000),
+    eventID: id ?? uuid(seq),
+    readOnly: true,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: '111122223333',
+    eventCategory: 'Management',
+  };
+  if (errorCode) {
+    r.errorCode = errorCode;
+    r.errorMessage = `User: ${identity.arn} is not authorized to perform: secretsmanager:GetSecretValue`;
+    r.responseElements = null;
+  }
+  return r;
+}
+
+const burst = (n, spanMs, opts = {}) =>
+  Array.from({ length: n }, (_, i) =>
+    record({ t: base + 5_000 + Math.round((i * spanMs) / Math.max(1, n - 1)), ...opts }),
+  );
+
+const cases = {
+  'browser-chrome': burst(25, 120_000, { agent: ua.chrome }),
+  'browser-firefox': burst(25, 120_000, { agent: ua.firefox }),
+  'browser-safari': burst(25, 120_000, { agent: ua.safari }),
+  'browser-edge': burst(25, 120_000, { agent: ua.edge }),
+  'browser-brave': burst(25, 120_000, { agent: ua.brave }),
+  'browser-opera': burst(25, 120_000, { agent: ua.opera }),
+  'agent-headless-chrome': burst(20, 60_000, { agent: ua.headless }),
+  'agent-chrome-mobile': burst(20, 60_000, { agent: ua.chromeAndroid }),
+  'agent-mobile-safari': burst(20, 60_000, { agent: ua.mobileSafari }),
+  'failed-calls': burst(25, 60_000, { errorCode: 'AccessDeniedException' }),
+  'count-19': burst(19, 30_000),
+  'count-20': burst(20, 30_000),
+  'spread-8-minutes': burst(20, 8 * 60_000),
+  'one-per-minute-20-minutes': burst(20, 19 * 60_000),
+  'duplicates-15-unique': (() => {
+    const xs = burst(15, 60_000);
+    return [...xs, ...xs];
+  })(),
+  'duplicates-20-unique': (() => {
+    const xs = burst(20, 60_000);
+    return [...xs, ...xs.slice().reverse()];
+  })(),
+  // one role, 5 sessions x 6 calls within 5 minutes: 30 calls for the role, 6 per session
+  'role-sessions': Array.from({ length: 30 }, (_, i) =>
+    record({ t: base + 5_000 + i * 10_000, session: `i-0abc${i % 5}` }),
+  ),
+};
+
+mkdirSync(dir, { recursive: true });
+for (const [name, records] of Object.entries(cases)) {
+  writeFileSync(`${dir}/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
+}
+console.log(`wrote ${Object.keys(cases).length} fixtures to ${dir}`);
