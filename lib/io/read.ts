@@ -22,6 +22,9 @@ import { collectRecords } from '../engine/records';
 import { InputError } from '../errors';
 import { expandPaths, type InputTarget, inputError, STDIN_PATH, STDIN_SOURCE } from './paths';
 
+// The public input API lives here; paths.ts is its helper.
+export { countInputs, INPUT_FILE_NAME, type InputSummary, STDIN_PATH, STDIN_SOURCE } from './paths';
+
 /**
  * Largest document (decompressed) or JSON line accepted. CloudTrail S3 log files are a few MB; V8 strings stop at
  * ~512 MiB, and parsing a document this size already takes several times its size in memory.
@@ -49,8 +52,11 @@ export interface ReadOptions {
   readonly stdin?: NodeJS.ReadableStream;
   /** An input could not be read (missing, unreadable, corrupt or truncated gzip, not JSON); reading goes on. */
   onError(error: InputError): void;
-  /** `bytes` more bytes of `source` were consumed, counted as stored (compressed for .gz); sums to countInputs().bytes. */
-  onProgress?(bytes: number, source: string): void;
+  /**
+   * Input consumed so far, over all inputs of this call, counted as stored (compressed bytes for .gz): ends at
+   * countInputs(paths).bytes for regular files. Called per chunk read (per file for files read whole).
+   */
+  onProgress?(bytesDone: number, source: string): void;
   /** Largest decompressed document or JSON line (default MAX_DOCUMENT_BYTES); larger input is an error or skip. */
   readonly maxDocumentBytes?: number;
 }
@@ -314,15 +320,18 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** Adds `bytes` of `source` to the running total reported through ReadOptions.onProgress. */
+type Progress = (bytes: number, source: string) => void;
+
 /** Raw chunks of a stream as Buffers, reporting progress as they are read. */
 async function* countedChunks(
   stream: AsyncIterable<Buffer | string>,
   source: string,
-  onProgress: ReadOptions['onProgress'],
+  progress: Progress | undefined,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    onProgress?.(buffer.length, source);
+    progress?.(buffer.length, source);
     yield buffer;
   }
 }
@@ -364,11 +373,12 @@ async function* readStream(
   source: string,
   options: ReadOptions,
   maxBytes: number,
+  progress: Progress | undefined,
 ): AsyncGenerator<InputBatch> {
   const stream: AsyncIterable<Buffer | string> =
     target.path === STDIN_PATH ? (options.stdin ?? process.stdin) : createReadStream(target.path);
   const decoder = new StreamDecoder(source, maxBytes);
-  for await (const chunk of decodedChunks(countedChunks(stream, source, options.onProgress))) {
+  for await (const chunk of decodedChunks(countedChunks(stream, source, progress))) {
     const batch = decoder.push(chunk);
     if (batch !== undefined) yield batch;
   }
@@ -380,7 +390,11 @@ async function* readStream(
  * Reads a .json(.gz) file whole. Returns false (nothing consumed or reported) when its decompressed size exceeds
  * the limit, so that the caller streams it instead (it may be large JSON Lines under a .json name).
  */
-async function readWholeFile(path: string, maxBytes: number, options: ReadOptions): Promise<InputBatch | false> {
+async function readWholeFile(
+  path: string,
+  maxBytes: number,
+  progress: Progress | undefined,
+): Promise<InputBatch | false> {
   const data = await readFile(path);
   let bytes: Buffer<ArrayBufferLike> = data;
   if (isGzip(data)) {
@@ -388,10 +402,12 @@ async function readWholeFile(path: string, maxBytes: number, options: ReadOption
       bytes = gunzipSync(data, { maxOutputLength: maxBytes });
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return false;
+      // The file is consumed even though it is unusable: count it, so progress still ends at the total.
+      progress?.(data.length, path);
       throw error;
     }
   }
-  options.onProgress?.(data.length, path);
+  progress?.(data.length, path);
   return parseText(bytes.toString('utf8'), path) ?? emptyBatch(path);
 }
 
@@ -405,17 +421,26 @@ export async function* readInputBatches(
   options: ReadOptions,
 ): AsyncGenerator<InputBatch, void, undefined> {
   const maxBytes = options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
+  const onProgress = options.onProgress;
+  let bytesDone = 0;
+  const progress: Progress | undefined =
+    onProgress === undefined
+      ? undefined
+      : (bytes, source) => {
+          bytesDone += bytes;
+          onProgress(bytesDone, source);
+        };
   for await (const target of expandPaths(paths, options.onError)) {
     const source = target.path === STDIN_PATH ? STDIN_SOURCE : target.path;
     try {
       if (target.kind === 'file' && target.size <= maxBytes && WHOLE_DOCUMENT_NAME.test(target.path)) {
-        const batch = await readWholeFile(target.path, maxBytes, options);
+        const batch = await readWholeFile(target.path, maxBytes, progress);
         if (batch !== false) {
           if (hasContent(batch)) yield batch;
           continue;
         }
       }
-      yield* readStream(target, source, options, maxBytes);
+      yield* readStream(target, source, options, maxBytes, progress);
     } catch (error) {
       options.onError(inputError(source, error));
     }

@@ -15,8 +15,7 @@ import { gzipSync } from 'node:zlib';
 import type { SkipReason } from '../../lib/engine/event';
 import { toAccessEvent } from '../../lib/engine/records';
 import { InputError } from '../../lib/errors';
-import { type ReadOptions, readInputBatches, readInputs } from '../../lib/io/inputs';
-import { countInputs, STDIN_SOURCE } from '../../lib/io/paths';
+import { countInputs, type ReadOptions, readInputBatches, readInputs, STDIN_SOURCE } from '../../lib/io/read';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const INPUT = join(FIXTURES, 'input');
@@ -432,25 +431,29 @@ describe('readInputs', () => {
     expect(openFiles()).toBeLessThanOrEqual(before);
   });
 
-  it('reports progress in stored bytes that add up to countInputs', async () => {
+  it('reports cumulative progress in stored bytes that ends at countInputs', async () => {
     // Prepare
     const folder = caseDir();
     copyFileSync(join(INPUT, 'cloudtrail-s3-log.json'), join(folder, 'a.json'));
     writeFileSync(join(folder, 'b.jsonl.gz'), gzip(fixture('eventbridge-events.jsonl')));
     writeFileSync(join(folder, 'c.json.gz'), gzip(fixture('eventbridge-events-array.json')));
-    const perSource = new Map<string, number>();
+    const truncated = gzip(fixture('cloudtrail-s3-log.json'));
+    writeFileSync(join(folder, 'd-truncated.json.gz'), truncated.subarray(0, truncated.length - 50));
+    const reports: [number, string][] = [];
 
     // Act
     const summary = await countInputs([folder]);
-    await collect([folder], {
-      onProgress: (bytes, source) => perSource.set(source, (perSource.get(source) ?? 0) + bytes),
-    });
+    await collect([folder], { onProgress: (bytesDone, source) => reports.push([bytesDone, source]) });
 
     // Assess
-    expect(summary.inputs).toBe(3);
+    expect(summary.inputs).toBe(4);
     expect(summary.sizeKnown).toBe(true);
-    expect([...perSource.values()].reduce((a, b) => a + b, 0)).toBe(summary.bytes);
-    expect(perSource.get(join(folder, 'b.jsonl.gz'))).toBe(gzip(fixture('eventbridge-events.jsonl')).length);
+    expect(reports.at(-1)?.[0]).toBe(summary.bytes);
+    const totals = reports.map(([bytesDone]) => bytesDone);
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+    expect([...new Set(reports.map(([, source]) => source))]).toEqual(
+      ['a.json', 'b.jsonl.gz', 'c.json.gz', 'd-truncated.json.gz'].map((name) => join(folder, name)),
+    );
   });
 
   it('counts stdin as an input of unknown size and ignores missing paths', async () => {
