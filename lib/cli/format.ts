@@ -11,9 +11,15 @@ export const inert = (s: string, max = 160): string => {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 };
 
-const list = (xs: readonly ValueCount[], max = 5): string => {
+/** Secret ARNs are long and repetitive; the name after `:secret:` is what a person recognises. */
+const secretName = (id: string): string => {
+  const i = id.indexOf(':secret:');
+  return id.startsWith('arn:') && i >= 0 ? id.slice(i + ':secret:'.length) : id;
+};
+
+const list = (xs: readonly ValueCount[], max = 5, show: (v: string) => string = (v) => v): string => {
   if (xs.length === 0) return '-';
-  const shown = xs.slice(0, max).map((x) => `${inert(x.value, 100)} (${x.count})`);
+  const shown = xs.slice(0, max).map((x) => `${inert(show(x.value), 100)} (${x.count})`);
   return xs.length > max ? `${shown.join(', ')}, +${xs.length - max} more` : shown.join(', ');
 };
 
@@ -32,7 +38,7 @@ function formatAlert(a: Alert): string {
     `  count      ${a.countIsLowerBound ? 'at least ' : ''}${a.count} ${a.countMode === 'events' ? 'retrievals' : 'distinct secrets'} in ${a.windowMinutes + 1} min (threshold ${a.threshold}, group by ${a.groupBy})`,
     `  window     ${a.windowStart} → ${a.windowEnd} (first ${a.firstSeen}, last ${a.lastSeen})`,
     `  calls      ${list(a.eventNames)}`,
-    `  secrets    ${a.distinctSecrets} distinct: ${list(a.secrets, 8)}`,
+    `  secrets    ${a.distinctSecrets} distinct: ${list(a.secrets, 8, secretName)}`,
     `  from       ${list(a.sourceIps)}`,
     `  agents     ${list(a.userAgents, 3)}`,
     `  regions    ${list(a.regions)}`,
