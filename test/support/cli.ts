@@ -1,0 +1,46 @@
+/** Builds the `rsr` bundle once into a temp dir and runs it as a child process, as a user would. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+
+export const ROOT = resolve(__dirname, '..', '..');
+let bundle: string | undefined;
+
+export function cliBundle(): string {
+  if (bundle) return bundle;
+  const out = join(mkdtempSync(join(tmpdir(), 'rsr-cli-')), 'cli.js');
+  buildSync({
+    entryPoints: [join(ROOT, 'lib/cli/main.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  });
+  bundle = out;
+  return out;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function rsr(
+  args: readonly string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
+  const script = `require(${JSON.stringify(cliBundle())}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
+  const r = spawnSync(process.execPath, ['-e', script, ...args], {
+    cwd: ROOT,
+    input: options.input ?? '',
+    env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
