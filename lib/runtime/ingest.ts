@@ -5,7 +5,7 @@
  * batch item failures so only those messages come back.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
+import { type Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
 import { SKIP_REASONS } from '../engine/event';
 import { unwrapDocument } from '../engine/records';
 import type { WindowStore } from '../ports';
@@ -21,7 +21,9 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
   typeof event === 'object' &&
   event !== null &&
   Array.isArray((event as { Records?: unknown }).Records) &&
-  (event as SQSEvent).Records.every((r) => typeof r === 'object' && r !== null && (r as { eventSource?: unknown }).eventSource === 'aws:sqs');
+  (event as SQSEvent).Records.every(
+    (r) => typeof r === 'object' && r !== null && (r as { eventSource?: unknown }).eventSource === 'aws:sqs',
+  );
 
 async function ingestDocument(doc: unknown, deps: IngestDeps, now: number): Promise<IngestStats> {
   const { records, skipped } = unwrapDocument(doc);
@@ -53,7 +55,11 @@ export function publishIngestMetrics(stats: IngestStats, telemetry: Telemetry): 
   }
 }
 
-export async function handleIngest(event: unknown, deps: IngestDeps, now: number): Promise<SQSBatchResponse | IngestStats> {
+export async function handleIngest(
+  event: unknown,
+  deps: IngestDeps,
+  now: number,
+): Promise<SQSBatchResponse | IngestStats> {
   const { logger } = deps.telemetry;
   if (!isSqsEvent(event)) {
     const stats = await ingestDocument(event, deps, now);

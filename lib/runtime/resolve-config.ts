@@ -3,12 +3,15 @@
  * SSM parameter when EXCEPTIONS_PARAMETER names one (Lambda environment variables are limited to 4 KB in total).
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { loadConfig, type RuntimeConfig } from '../config';
+import type { RuntimeConfig } from '../config';
 import { parseExceptions } from '../engine/exceptions';
 import { ConfigError } from '../errors';
 
-export async function resolveConfig(env: NodeJS.ProcessEnv, ssm: () => SSMClient): Promise<RuntimeConfig> {
-  const config = loadConfig(env);
+/**
+ * Adds the exceptions from EXCEPTIONS_PARAMETER, if set. Call `loadConfig` synchronously at module scope first, so
+ * an invalid variable fails the cold start itself with a message naming it.
+ */
+export async function withParameterExceptions(config: RuntimeConfig, ssm: () => SSMClient): Promise<RuntimeConfig> {
   const name = config.exceptionsParameter;
   if (name === undefined) return config;
   let value: string | undefined;
@@ -16,9 +19,14 @@ export async function resolveConfig(env: NodeJS.ProcessEnv, ssm: () => SSMClient
     const out = await ssm().send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     value = out.Parameter?.Value;
   } catch (cause) {
-    throw new ConfigError('EXCEPTIONS_PARAMETER', name, 'the name of a readable SSM parameter holding the exceptions JSON', {
-      cause,
-    });
+    throw new ConfigError(
+      'EXCEPTIONS_PARAMETER',
+      name,
+      'the name of a readable SSM parameter holding the exceptions JSON',
+      {
+        cause,
+      },
+    );
   }
   if (value === undefined) throw new ConfigError('EXCEPTIONS_PARAMETER', name, 'a parameter with a value');
   return Object.freeze({ ...config, exceptions: parseExceptions(value, `EXCEPTIONS_PARAMETER ${name}`) });
