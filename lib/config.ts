@@ -6,7 +6,7 @@
 import { type ExceptionEntry, parseExceptions } from './engine/exceptions';
 import { ConfigError } from './errors';
 
-export const PRESETS = ['elastic-2024'] as const;
+export const PRESETS = ['elastic-2024', 'elastic-2025', 'recommended'] as const;
 export type Preset = (typeof PRESETS)[number];
 export const COUNT_MODES = ['events', 'distinct-secrets'] as const;
 export type CountMode = (typeof COUNT_MODES)[number];
@@ -14,6 +14,12 @@ export const GROUP_BY_MODES = ['principal', 'actor'] as const;
 export type GroupBy = (typeof GROUP_BY_MODES)[number];
 export const HTTPS_FORMATS = ['chatbot', 'alert-json'] as const;
 export type HttpsFormat = (typeof HTTPS_FORMATS)[number];
+export const BROWSER_EXCLUSIONS = ['user-agent', 'console-session'] as const;
+export type BrowserExclusion = (typeof BROWSER_EXCLUSIONS)[number];
+/** Complementary signals: each a reason an alert can carry besides the main threshold. */
+export const SIGNALS = ['batch-calls', 'catch-all-filter', 'batch-regions', 'access-denied'] as const;
+export type Signal = (typeof SIGNALS)[number];
+export const READ_API_NAMES = ['GetSecretValue', 'BatchGetSecretValue'] as const;
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -35,6 +41,21 @@ export interface DetectionConfig {
   readonly exceptions: readonly ExceptionEntry[];
   /** Per-bucket counts are exact up to threshold × this factor; above it they are lower bounds. */
   readonly saturationFactor: number;
+  /** Secrets Manager read APIs that count. */
+  readonly eventNames: readonly string[];
+  /** `user-agent`: exclude browser agents (the reference); `console-session`: only with console-session evidence. */
+  readonly browserExclusion: BrowserExclusion;
+  /** Skip calls an AWS service made (userIdentity.invokedBy, or a service name as source address). */
+  readonly excludeAwsServiceCallers: boolean;
+  /** Source addresses (exact, e.g. kafka.amazonaws.com) whose calls are skipped as AWS-service callers. */
+  readonly excludedSourceAddresses: readonly string[];
+  /** Count a secret's name and its ARN (any version/stage) as one secret. */
+  readonly normaliseSecretIds: boolean;
+  /** Complementary signals that can raise an alert on their own (see docs/PRESETS.md). */
+  readonly signals: readonly Signal[];
+  readonly batchCallsThreshold: number;
+  readonly batchRegionsThreshold: number;
+  readonly accessDeniedThreshold: number;
 }
 
 export interface RuntimeConfig extends DetectionConfig {
@@ -59,6 +80,15 @@ export const DEFAULTS: RuntimeConfig = Object.freeze({
   browserNames: Object.freeze(['Chrome', 'Firefox', 'Safari', 'Edge', 'Brave', 'Opera']),
   exceptions: Object.freeze([]),
   saturationFactor: 10,
+  eventNames: Object.freeze([...READ_API_NAMES]),
+  browserExclusion: 'user-agent',
+  excludeAwsServiceCallers: false,
+  excludedSourceAddresses: Object.freeze([]),
+  normaliseSecretIds: false,
+  signals: Object.freeze([]),
+  batchCallsThreshold: 5,
+  batchRegionsThreshold: 3,
+  accessDeniedThreshold: 20,
   tableName: 'rapid-secret-retrieval',
   topicArn: undefined,
   exceptionsParameter: undefined,
@@ -69,7 +99,25 @@ export const DEFAULTS: RuntimeConfig = Object.freeze({
 
 /** Preset defaults, applied under environment variables and flags. */
 export const PRESET_DEFAULTS: Record<Preset, Partial<DetectionConfig>> = {
+  // The seed: Elastic's rule as published 2024-06 to 2025-11.
   'elastic-2024': {},
+  // Elastic's 2025 revision: GetSecretValue only, distinct secrets, two AWS-service sources excluded, 6-minute look-back.
+  'elastic-2025': {
+    eventNames: Object.freeze(['GetSecretValue']),
+    count: 'distinct-secrets',
+    excludedSourceAddresses: Object.freeze(['kafka.amazonaws.com', 'apidestinations.events.amazonaws.com']),
+    windowMinutes: 6,
+  },
+  // Ours: stable actor across sessions, spoof-resistant browser exclusion, distinct normalised secrets, AWS-service
+  // callers excluded, complementary signals on.
+  recommended: {
+    groupBy: 'actor',
+    browserExclusion: 'console-session',
+    count: 'distinct-secrets',
+    normaliseSecretIds: true,
+    excludeAwsServiceCallers: true,
+    signals: Object.freeze([...SIGNALS]),
+  },
 };
 
 /** Environment variable names, one per setting. CLI flags use the same keys (camelCase) as overrides. */
@@ -85,6 +133,15 @@ export const ENV = {
   browserNames: 'BROWSER_NAMES',
   exceptions: 'EXCEPTIONS',
   saturationFactor: 'SATURATION_FACTOR',
+  eventNames: 'EVENT_NAMES',
+  browserExclusion: 'BROWSER_EXCLUSION',
+  excludeAwsServiceCallers: 'EXCLUDE_AWS_SERVICE_CALLERS',
+  excludedSourceAddresses: 'EXCLUDED_SOURCE_ADDRESSES',
+  normaliseSecretIds: 'NORMALISE_SECRET_IDS',
+  signals: 'SIGNALS',
+  batchCallsThreshold: 'BATCH_CALLS_THRESHOLD',
+  batchRegionsThreshold: 'BATCH_REGIONS_THRESHOLD',
+  accessDeniedThreshold: 'ACCESS_DENIED_THRESHOLD',
   tableName: 'TABLE_NAME',
   topicArn: 'TOPIC_ARN',
   exceptionsParameter: 'EXCEPTIONS_PARAMETER',
@@ -120,6 +177,25 @@ function nameList(name: string, raw: string): readonly string[] {
   return Object.freeze(names);
 }
 
+function boolean(name: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(name, raw, 'true or false');
+}
+
+function subsetOf<T extends string>(name: string, raw: string, accepted: readonly T[], allowEmpty: boolean): readonly T[] {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0 && s.toLowerCase() !== 'none');
+  const bad = names.filter((n) => !(accepted as readonly string[]).includes(n));
+  if (bad.length > 0 || (!allowEmpty && names.length === 0)) {
+    throw new ConfigError(name, raw, `a comma-separated list of ${accepted.join(', ')}${allowEmpty ? ' (or none)' : ''}`);
+  }
+  return Object.freeze([...new Set(names)] as T[]);
+}
+
 /**
  * Builds the frozen configuration. `env` is usually `process.env`; `overrides` come from CLI flags.
  * Empty environment variables count as unset (CloudFormation passes "" for blank parameters).
@@ -153,6 +229,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Overrides = {
     browserNames: pick('browserNames', (s, v) => nameList(s, v)),
     exceptions: pick('exceptions', (s, v) => parseExceptions(v, s)),
     saturationFactor: pick('saturationFactor', (s, v) => integer(s, v, 2, 1000)),
+    eventNames: pick('eventNames', (s, v) => subsetOf(s, v, READ_API_NAMES, false)),
+    browserExclusion: pick('browserExclusion', (s, v) => oneOf(s, v, BROWSER_EXCLUSIONS)),
+    excludeAwsServiceCallers: pick('excludeAwsServiceCallers', boolean),
+    excludedSourceAddresses: pick('excludedSourceAddresses', (s, v) => (v.trim().toLowerCase() === 'none' ? [] : nameList(s, v))),
+    normaliseSecretIds: pick('normaliseSecretIds', boolean),
+    signals: pick('signals', (s, v) => subsetOf(s, v, SIGNALS, true)),
+    batchCallsThreshold: pick('batchCallsThreshold', (s, v) => integer(s, v, 1, 100_000)),
+    batchRegionsThreshold: pick('batchRegionsThreshold', (s, v) => integer(s, v, 2, 100)),
+    accessDeniedThreshold: pick('accessDeniedThreshold', (s, v) => integer(s, v, 1, 1_000_000)),
     tableName: pick('tableName', (s, v) => {
       if (!/^[A-Za-z0-9_.-]{3,255}$/.test(v))
         throw new ConfigError(s, v, 'a DynamoDB table name ([A-Za-z0-9_.-], 3-255)');

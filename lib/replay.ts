@@ -52,6 +52,10 @@ export async function countRecords(
       continue;
     }
     const p = detector.prepare(item.record);
+    for (const signal of p.signals) {
+      stats.signals++;
+      store.recordOne(signal, options);
+    }
     if (!p.ok) {
       stats.skipped[p.reason]++;
       continue;

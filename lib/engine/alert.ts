@@ -10,6 +10,14 @@ export const MITRE = [
   { tactic: 'TA0006', technique: 'T1555', subtechnique: 'T1555.006', name: 'Cloud Secrets Management Stores' },
 ] as const;
 
+/** Why an alert fired: the main threshold (`threshold`) and/or complementary signals, each with its count. */
+export interface ReasonCount {
+  readonly reason: string;
+  /** Largest count of this reason's measure in one window, as of the alert. */
+  readonly count: number;
+  readonly threshold: number;
+}
+
 /** A value seen in the window and how many qualifying events carried it. */
 export interface ValueCount {
   readonly value: string;
@@ -35,7 +43,11 @@ export interface Alert {
   readonly count: number;
   /** True when a bucket of the window reached the saturation point: `count` is then a lower bound. */
   readonly countIsLowerBound: boolean;
+  /** Threshold of the first reason (the main rule's when it fired). */
   readonly threshold: number;
+  /** `threshold` for the main rule, plus any complementary signals that fired (docs/PRESETS.md). */
+  readonly reasons: readonly string[];
+  readonly reasonCounts: readonly ReasonCount[];
   readonly windowMinutes: number;
   readonly distinctSecrets: number;
   /** The window holding `count` (ISO 8601 UTC, end exclusive). */

@@ -3,15 +3,24 @@
  * keyed and bucketed CountedEvent -> WindowStore. Pure apart from the store port; `now` is an argument.
  */
 import { createHash } from 'node:crypto';
-import type { DetectionConfig } from '../config';
+import type { DetectionConfig, Signal } from '../config';
 import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from '../ports';
 import { type AccessEvent, SKIP_REASONS, type SkipReason } from './event';
-import { groupKey } from './identity';
+import { groupKey, signalKey } from './identity';
 import { makeQualifier, type Qualifier } from './qualify';
 import { toAccessEvent } from './records';
+import { isAccessDenied, signalsOfQualifying } from './signals';
 import { BUCKET_MS, bucketExpiresAt, bucketOf, saturationOf } from './window';
 
-export type Prepared = { readonly ok: true; readonly event: CountedEvent } | { readonly ok: false; readonly reason: SkipReason };
+/**
+ * A record's main counter event (or the reason it does not count), plus the complementary-signal counter events it
+ * feeds (empty unless signals are enabled; see signals.ts).
+ */
+export type Prepared =
+  | { readonly ok: true; readonly event: CountedEvent; readonly signals: readonly CountedEvent[] }
+  | { readonly ok: false; readonly reason: SkipReason; readonly signals: readonly CountedEvent[] };
+
+const NO_SIGNALS: readonly CountedEvent[] = Object.freeze([]);
 
 export interface IngestStats {
   received: number;
@@ -21,6 +30,8 @@ export interface IngestStats {
   saturated: number;
   /** Counted, but arrived more than LATENESS_MINUTES after their bucket: no evaluation will look at them again. */
   late: number;
+  /** Complementary-signal counter updates (not part of the counts above). */
+  signals: number;
   skipped: Record<SkipReason, number>;
 }
 
@@ -32,12 +43,14 @@ export function emptyStats(): IngestStats {
     duplicates: 0,
     saturated: 0,
     late: 0,
+    signals: 0,
     skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
   };
 }
 
 export function mergeStats(into: IngestStats, from: IngestStats): IngestStats {
-  for (const k of ['received', 'qualifying', 'counted', 'duplicates', 'saturated', 'late'] as const) into[k] += from[k];
+  for (const k of ['received', 'qualifying', 'counted', 'duplicates', 'saturated', 'late', 'signals'] as const)
+    into[k] += from[k];
   for (const r of SKIP_REASONS) into.skipped[r] += from.skipped[r];
   return into;
 }
@@ -45,6 +58,19 @@ export function mergeStats(into: IngestStats, from: IngestStats): IngestStats {
 /** Short digest of a secret id for distinct counting: 72 bits, so collisions are negligible at any real volume. */
 export function secretToken(secretId: string): string {
   return createHash('sha256').update(secretId).digest('base64url').slice(0, 12);
+}
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]*):(\d*):secret:(.+)$/;
+
+/**
+ * One identifier per secret: `region:name`. A full ARN ends in `-` plus 6 random characters that the name does not
+ * have; a partial ARN or a plain name does not. (Filter texts pass through unchanged.)
+ */
+export function normaliseSecretId(id: string, region: string): string {
+  const m = SECRET_ARN.exec(id);
+  if (!m) return id.startsWith('filters:') ? id : `${region}:${id}`;
+  const name = (m[3] as string).replace(/-[A-Za-z0-9]{6}$/, '');
+  return `${m[1] || region}:${name}`;
 }
 
 export function toContext(e: AccessEvent): EventContext {
@@ -66,6 +92,9 @@ export function toContext(e: AccessEvent): EventContext {
 export class Detector {
   readonly qualifier: Qualifier;
   readonly saturation: number;
+  private readonly signals: ReadonlySet<Signal>;
+  /** Qualifier without the success check, for the access-denied signal (undefined when that signal is off). */
+  private readonly deniedQualifier: Qualifier | undefined;
 
   constructor(
     readonly config: DetectionConfig,
@@ -73,48 +102,72 @@ export class Detector {
   ) {
     this.qualifier = qualifier ?? makeQualifier(config);
     this.saturation = saturationOf(config);
+    this.signals = new Set(config.signals);
+    this.deniedQualifier = this.signals.has('access-denied')
+      ? makeQualifier(config, { ignoreFailure: true })
+      : undefined;
   }
 
   /** Raw record -> CountedEvent or the reason it does not count. Never throws. */
   prepare(raw: unknown): Prepared {
     const parsed = toAccessEvent(raw);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return { ok: false, reason: parsed.reason, signals: NO_SIGNALS };
     return this.prepareEvent(parsed.value);
+  }
+
+  private counted(event: AccessEvent, key: string, values: readonly string[]): CountedEvent {
+    const bucket = bucketOf(event.eventTime);
+    return {
+      key,
+      bucket,
+      eventId: event.eventId,
+      values,
+      expiresAt: bucketExpiresAt(bucket, this.config),
+      context: toContext(event),
+    };
   }
 
   prepareEvent(event: AccessEvent): Prepared {
     const reason = this.qualifier(event);
-    if (reason) return { ok: false, reason };
+    if (reason) {
+      if (reason === 'failed-call' && this.deniedQualifier && isAccessDenied(event) && !this.deniedQualifier(event)) {
+        const key = groupKey(event, this.config.groupBy);
+        if (key !== undefined) {
+          return { ok: false, reason, signals: [this.counted(event, signalKey('access-denied', key), [])] };
+        }
+      }
+      return { ok: false, reason, signals: NO_SIGNALS };
+    }
     const key = groupKey(event, this.config.groupBy);
-    if (key === undefined) return { ok: false, reason: 'no-identity-key' };
-    const bucket = bucketOf(event.eventTime);
-    return {
-      ok: true,
-      event: {
-        key,
-        bucket,
-        eventId: event.eventId,
-        values: event.secretIds.map(secretToken),
-        expiresAt: bucketExpiresAt(bucket, this.config),
-        context: toContext(event),
-      },
-    };
+    if (key === undefined) return { ok: false, reason: 'no-identity-key', signals: NO_SIGNALS };
+    const ids = this.config.normaliseSecretIds
+      ? event.secretIds.map((id) => normaliseSecretId(id, event.awsRegion))
+      : event.secretIds;
+    const signals =
+      this.signals.size === 0
+        ? NO_SIGNALS
+        : signalsOfQualifying(event, this.signals).map((s) => this.counted(event, signalKey(s.signal, key), s.values));
+    return { ok: true, event: this.counted(event, key, ids.map(secretToken)), signals };
   }
 
   /** Prepares and records a batch; storage errors propagate (the Lambda must fail so AWS retries). */
   async ingest(store: WindowStore, records: readonly unknown[], now: number): Promise<IngestStats> {
     const stats = emptyStats();
     const batch: CountedEvent[] = [];
+    const signals: CountedEvent[] = [];
     for (const raw of records) {
       stats.received++;
       const p = this.prepare(raw);
       if (!p.ok) stats.skipped[p.reason]++;
       else batch.push(p.event);
+      for (const s of p.signals) signals.push(s);
     }
     stats.qualifying = batch.length;
-    if (batch.length === 0) return stats;
-    const outcomes = await store.record(batch, { saturation: this.saturation, now });
-    this.tally(stats, batch, outcomes, now);
+    stats.signals = signals.length;
+    if (batch.length + signals.length === 0) return stats;
+    // One store call: signal counters ride along with the main ones (same idempotency and saturation rules).
+    const outcomes = await store.record([...batch, ...signals], { saturation: this.saturation, now });
+    this.tally(stats, batch, outcomes.slice(0, batch.length), now);
     return stats;
   }
 

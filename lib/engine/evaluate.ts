@@ -28,9 +28,12 @@ import {
   MITRE,
   type Notification,
   type OverflowSummary,
+  type ReasonCount,
   RULE_ID,
   type ValueCount,
 } from './alert';
+import { parseKey } from './identity';
+import { MAIN_REASON, type Measure, measureOf, type Reason } from './signals';
 import {
   BUCKET_MS,
   bucketStart,
@@ -106,8 +109,11 @@ export function buildAlert(
   buckets: readonly BucketState[],
   config: DetectionConfig,
   now: number,
+  extra: { readonly reasons?: readonly ReasonCount[] } = {},
 ): Alert {
   const width = bucketsPerWindow(config);
+  const reasons = extra.reasons ?? [{ reason: MAIN_REASON, count: decision.best.count, threshold: config.threshold }];
+  const main = reasons.find((r) => r.reason === MAIN_REASON);
   const start = decision.best.end - width + 1;
   const inWindow = buckets.filter((b) => b.bucket >= start && b.bucket <= decision.best.end);
   const latest = inWindow[inWindow.length - 1] ?? buckets[buckets.length - 1];
@@ -127,7 +133,9 @@ export function buildAlert(
     countMode: config.count,
     count: decision.best.count,
     countIsLowerBound: decision.best.lowerBound,
-    threshold: config.threshold,
+    threshold: main ? config.threshold : (reasons[0]?.threshold ?? config.threshold),
+    reasons: reasons.map((r) => r.reason),
+    reasonCounts: reasons,
     windowMinutes: config.windowMinutes,
     distinctSecrets: tokens.size,
     windowStart: iso(bucketStart(start)),
@@ -173,8 +181,16 @@ interface Candidate {
   readonly crossingEnd: number;
 }
 
+/** One reason's decision for an identity, with the buckets it read. */
+interface ReasonDecision {
+  readonly reason: Reason;
+  readonly decision: KeyDecision;
+  readonly buckets: readonly BucketState[];
+}
+
 /**
- * Decides alerts for every key active in the look-back at `now`. Read-only; `runEvaluation` claims and publishes.
+ * Decides alerts for every identity active in the look-back at `now`, folding complementary-signal counters onto
+ * their identity (one alert, one suppression, several reasons). Read-only; `runEvaluation` claims and publishes.
  * Ordered by count (highest first) then identity, so the cap keeps the loudest keys.
  */
 export async function decideAlerts(
@@ -185,25 +201,60 @@ export async function decideAlerts(
   const nowBucket = Math.floor(now / BUCKET_MS);
   const range = lookBack(nowBucket, config);
   const keys = await store.activeKeys(range.from, range.to, now);
+  const byIdentity = new Map<string, { key: string; reason: Reason }[]>();
+  for (const key of keys) {
+    const { identity, signal } = parseKey(key);
+    const list = byIdentity.get(identity) ?? [];
+    list.push({ key, reason: signal ?? MAIN_REASON });
+    byIdentity.set(identity, list);
+  }
   const candidates: Candidate[] = [];
   let suppressed = 0;
-  for (const key of keys) {
-    const buckets = await store.readBuckets(key, range.from, range.to, now);
-    // Cheap bound: no window can reach the threshold if the whole look-back holds fewer events and tokens.
-    let upper = 0;
-    for (const b of buckets) upper += Math.max(b.events, b.values.length);
-    if (upper < config.threshold) continue;
-    const previous = await store.lastAlert(key, now);
-    const decision = decideKey(buckets, previous?.windowEndBucket, nowBucket, config);
-    if (!decision) {
-      if (previous && decideKey(buckets, undefined, nowBucket, config)) suppressed++;
+  for (const [identity, counters] of byIdentity) {
+    const read: { reason: Reason; buckets: BucketState[]; measure: Measure }[] = [];
+    for (const { key, reason } of counters) {
+      const measure = measureOf(reason, config);
+      const buckets = await store.readBuckets(key, range.from, range.to, now);
+      // Cheap bound: no window can reach the threshold if the whole look-back holds fewer events and tokens.
+      let upper = 0;
+      for (const b of buckets) upper += Math.max(b.events, b.values.length);
+      if (upper >= measure.threshold) read.push({ reason, buckets, measure });
+    }
+    if (read.length === 0) continue;
+    const previous = await store.lastAlert(identity, now);
+    const decided: ReasonDecision[] = [];
+    let wouldAlert = false;
+    for (const r of read) {
+      const settings = { ...config, threshold: r.measure.threshold, count: r.measure.count };
+      const decision = decideKey(r.buckets, previous?.windowEndBucket, nowBucket, settings);
+      if (decision) decided.push({ reason: r.reason, decision, buckets: r.buckets });
+      else if (previous && decideKey(r.buckets, undefined, nowBucket, settings)) wouldAlert = true;
+    }
+    if (decided.length === 0) {
+      if (wouldAlert) suppressed++;
       continue;
     }
-    const alert = buildAlert(key, decision, previous?.threadId, buckets, config, now);
-    candidates.push({ alert, previous, crossingEnd: decision.crossing.end });
+    // The main rule describes the alert when it fired; otherwise the earliest signal does.
+    decided.sort(
+      (a, b) =>
+        (a.reason === MAIN_REASON ? -1 : b.reason === MAIN_REASON ? 1 : 0) ||
+        a.decision.crossing.end - b.decision.crossing.end,
+    );
+    const primary = decided[0] as ReasonDecision;
+    const crossingEnd = Math.min(...decided.map((d) => d.decision.crossing.end));
+    const decision: KeyDecision = { ...primary.decision, crossing: { ...primary.decision.crossing, end: crossingEnd } };
+    const mainBuckets = read.find((r) => r.reason === MAIN_REASON)?.buckets ?? primary.buckets;
+    const alert = buildAlert(identity, decision, previous?.threadId, mainBuckets, config, now, {
+      reasons: decided.map((d) => ({
+        reason: d.reason,
+        count: d.decision.best.count,
+        threshold: measureOf(d.reason, config).threshold,
+      })),
+    });
+    candidates.push({ alert, previous, crossingEnd });
   }
   candidates.sort((a, b) => b.alert.count - a.alert.count || (a.alert.identity < b.alert.identity ? -1 : 1));
-  return { candidates, activeKeys: keys.length, suppressed };
+  return { candidates, activeKeys: byIdentity.size, suppressed };
 }
 
 function claimFor(

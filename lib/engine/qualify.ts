@@ -4,16 +4,19 @@
  * reason, so every skipped event is counted under exactly one reason:
  *
  *   1. other-service  — eventSource is not Secrets Manager
- *   2. other-api      — not GetSecretValue / BatchGetSecretValue
+ *   2. other-api      — not one of `config.eventNames` (GetSecretValue / BatchGetSecretValue by default)
  *   3. failed-call    — errorCode or errorMessage present (the reference rule's definition of an unsuccessful call)
- *   4. browser-agent  — the user agent's uap-core browser family is one of `config.browserNames`
- *   5. (preset checks, see PRESET_CHECKS)
+ *   4. browser-agent  — the user agent's uap-core browser family is one of `config.browserNames` (with
+ *                       `browserExclusion: console-session`, only when the call came from a console session, so a
+ *                       browser agent set on an access-key call still counts)
+ *   5. aws-service-caller — a source address in `excludedSourceAddresses`, or, with `excludeAwsServiceCallers`,
+ *                       a call an AWS service made (userIdentity.invokedBy, or a service name as source address)
  *   6. exception      — an operator-declared exception entry matches
  *
  * Everything derived from the configuration (name set, compiled exceptions) is built once in makeQualifier.
  */
-import type { DetectionConfig, Preset } from '../config';
-import { type AccessEvent, SECRET_READ_APIS, SECRETS_MANAGER_SOURCE, type SkipReason } from './event';
+import type { DetectionConfig } from '../config';
+import { type AccessEvent, SECRETS_MANAGER_SOURCE, type SkipReason } from './event';
 import { compileExceptions } from './exceptions';
 import { browserFamily } from './user-agent';
 
@@ -21,20 +24,13 @@ export type Qualifier = (event: AccessEvent) => SkipReason | undefined;
 /** One step of qualification: the reason to skip, or undefined to pass the event on to the next step. */
 export type QualifierCheck = (event: AccessEvent) => SkipReason | undefined;
 
-const READ_APIS: ReadonlySet<string> = new Set(SECRET_READ_APIS);
-
-/**
- * Extra checks a preset adds after the reference rule's own filters and before the exceptions (reasons such as
- * `aws-service-caller` belong here). The reference preset adds none.
- */
-export const PRESET_CHECKS: Record<Preset, (config: DetectionConfig) => readonly QualifierCheck[]> = {
-  'elastic-2024': () => [],
-};
-
 const otherService: QualifierCheck = (event) =>
   event.eventSource === SECRETS_MANAGER_SOURCE ? undefined : 'other-service';
 
-const otherApi: QualifierCheck = (event) => (READ_APIS.has(event.eventName) ? undefined : 'other-api');
+function otherApiCheck(config: DetectionConfig): QualifierCheck {
+  const apis: ReadonlySet<string> = new Set(config.eventNames);
+  return (event) => (apis.has(event.eventName) ? undefined : 'other-api');
+}
 
 const failedCall: QualifierCheck = (event) =>
   event.errorCode !== '' || event.errorMessage !== '' ? 'failed-call' : undefined;
@@ -43,9 +39,25 @@ function browserAgentCheck(config: DetectionConfig): QualifierCheck | undefined 
   // Names are compared exactly as configured (case-sensitive), as the reference rule's query does.
   const names: ReadonlySet<string> = new Set(config.browserNames);
   if (names.size === 0) return undefined;
+  const consoleOnly = config.browserExclusion === 'console-session';
   return (event) => {
+    if (consoleOnly && !event.identity.fromConsole) return undefined;
     const family = browserFamily(event.userAgent);
     return family !== undefined && names.has(family) ? 'browser-agent' : undefined;
+  };
+}
+
+/** A source address that names a service (`kafka.amazonaws.com`) instead of an IP: an AWS service made the call. */
+const SERVICE_ADDRESS = /^[a-z0-9.-]+\.amazonaws\.com$/;
+
+function awsServiceCheck(config: DetectionConfig): QualifierCheck | undefined {
+  const excluded: ReadonlySet<string> = new Set(config.excludedSourceAddresses);
+  if (!config.excludeAwsServiceCallers && excluded.size === 0) return undefined;
+  const all = config.excludeAwsServiceCallers;
+  return (event) => {
+    if (excluded.has(event.sourceIp)) return 'aws-service-caller';
+    if (all && (event.identity.invokedBy !== '' || SERVICE_ADDRESS.test(event.sourceIp))) return 'aws-service-caller';
+    return undefined;
   };
 }
 
@@ -56,21 +68,26 @@ function exceptionCheck(config: DetectionConfig): QualifierCheck | undefined {
 }
 
 /** The ordered checks for a configuration (exposed so callers and tests can see what runs). */
-export function qualifierChecks(config: DetectionConfig): readonly QualifierCheck[] {
+export function qualifierChecks(config: DetectionConfig, options: QualifierOptions = {}): readonly QualifierCheck[] {
   const optional = (check: QualifierCheck | undefined): QualifierCheck[] => (check === undefined ? [] : [check]);
   return [
     otherService,
-    otherApi,
-    failedCall,
+    otherApiCheck(config),
+    ...(options.ignoreFailure ? [] : [failedCall]),
     ...optional(browserAgentCheck(config)),
-    ...PRESET_CHECKS[config.preset](config),
+    ...optional(awsServiceCheck(config)),
     ...optional(exceptionCheck(config)),
   ];
 }
 
+export interface QualifierOptions {
+  /** Leave out the success check (the access-denied signal counts failed calls that pass every other check). */
+  readonly ignoreFailure?: boolean;
+}
+
 /** Builds the qualifier for a configuration. Throws ConfigError if an exception entry is invalid. */
-export function makeQualifier(config: DetectionConfig): Qualifier {
-  const checks = qualifierChecks(config);
+export function makeQualifier(config: DetectionConfig, options: QualifierOptions = {}): Qualifier {
+  const checks = qualifierChecks(config, options);
   return (event) => {
     for (const check of checks) {
       const reason = check(event);

@@ -47,7 +47,10 @@ const EXPIRY_SLACK_MINUTES = 5;
  * When a bucket may be forgotten (epoch seconds): the last evaluation that reads bucket b runs at n = b + L + B - 1.
  * (DynamoDB TTL deletion lags up to ~48 h, so reads also filter on this value.)
  */
-export function bucketExpiresAt(bucket: number, config: Pick<DetectionConfig, 'windowMinutes' | 'latenessMinutes'>): number {
+export function bucketExpiresAt(
+  bucket: number,
+  config: Pick<DetectionConfig, 'windowMinutes' | 'latenessMinutes'>,
+): number {
   return (bucket + bucketsPerWindow(config) + config.latenessMinutes + EXPIRY_SLACK_MINUTES) * 60;
 }
 
@@ -57,7 +60,11 @@ export function claimExpiresAt(
   config: Pick<DetectionConfig, 'windowMinutes' | 'latenessMinutes' | 'suppressionMinutes'>,
 ): number {
   return (
-    (windowEndBucket + config.suppressionMinutes + bucketsPerWindow(config) + config.latenessMinutes + EXPIRY_SLACK_MINUTES) *
+    (windowEndBucket +
+      config.suppressionMinutes +
+      bucketsPerWindow(config) +
+      config.latenessMinutes +
+      EXPIRY_SLACK_MINUTES) *
     60
   );
 }
