@@ -37,6 +37,13 @@ function record({
   errorCode,
   id,
   secret,
+  eventName = 'GetSecretValue',
+  params,
+  region = 'us-east-1',
+  fromConsole,
+  role = 'app-role',
+  sourceIp = '203.0.113.10',
+  invokedBy,
 }) {
   seq += 1;
   const assumed = session !== undefined;
@@ -44,16 +51,16 @@ function record({
     ? {
         type: 'AssumedRole',
         principalId: `AROAEXAMPLEROLE00001:${session}`,
-        arn: `arn:aws:sts::111122223333:assumed-role/app-role/${session}`,
+        arn: `arn:aws:sts::111122223333:assumed-role/${role}/${session}`,
         accountId: '111122223333',
         accessKeyId: `ASIAEXAMPLE${hex(seq, 9).toUpperCase()}`,
         sessionContext: {
           sessionIssuer: {
             type: 'Role',
             principalId: 'AROAEXAMPLEROLE00001',
-            arn: 'arn:aws:iam::111122223333:role/app-role',
+            arn: `arn:aws:iam::111122223333:role/${role}`,
             accountId: '111122223333',
-            userName: 'app-role',
+            userName: role,
           },
           attributes: {
             creationDate: new Date(t - 300_000).toISOString().replace('.000', ''),
@@ -74,11 +81,11 @@ function record({
     userIdentity: identity,
     eventTime: new Date(t).toISOString().replace('.000', ''),
     eventSource: 'secretsmanager.amazonaws.com',
-    eventName: 'GetSecretValue',
-    awsRegion: 'us-east-1',
-    sourceIPAddress: '203.0.113.10',
+    eventName,
+    awsRegion: region,
+    sourceIPAddress: sourceIp,
     userAgent: agent,
-    requestParameters: { secretId: secret ?? `prod/app/secret-${seq % 40}` },
+    requestParameters: params ?? { secretId: secret ?? `prod/app/secret-${seq % 40}` },
     responseElements: null,
     requestID: uuid(seq + 100000),
     eventID: id ?? uuid(seq),
@@ -88,6 +95,8 @@ function record({
     recipientAccountId: '111122223333',
     eventCategory: 'Management',
   };
+  if (fromConsole) r.sessionCredentialFromConsole = 'true';
+  if (invokedBy) identity.invokedBy = invokedBy;
   if (errorCode) {
     r.errorCode = errorCode;
     r.errorMessage = `User: ${identity.arn} is not authorized to perform: secretsmanager:GetSecretValue`;
@@ -130,8 +139,63 @@ const cases = {
   ),
 };
 
+// Where the presets differ (test/engine/presets.test.ts).
+const arn = (name, suffix) => `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-${suffix}`;
+const twelve = Array.from({ length: 12 }, (_, i) => `prod/svc/key-${i}`);
+const presets = {
+  // A browser user agent set on an access-key call (no console session): the reference excludes it.
+  'spoofed-browser-agent': burst(25, 120_000, { agent: ua.chrome }),
+  // A real console session browsing secrets: everyone excludes it.
+  'console-session-browser': burst(25, 120_000, {
+    agent: ua.chrome,
+    session: 'alice@example.com',
+    role: 'AWSReservedSSO_Admin_0123456789abcdef',
+    fromConsole: true,
+  }),
+  // 30 sessions of one role, one distinct secret each, within 3 minutes.
+  'role-30-sessions': Array.from({ length: 30 }, (_, i) =>
+    record({ t: base + 5_000 + i * 6_000, session: `task-${i}`, role: 'worker', secret: `prod/worker/secret-${i}` }),
+  ),
+  // One batch of 12 secrets, the per-secret GetSecretValue entries AWS writes for it (ARN form), and 8 re-reads by
+  // name: 21 calls, 12 secrets.
+  'batch-plus-per-secret': [
+    record({ t: base + 5_000, eventName: 'BatchGetSecretValue', params: { secretIdList: twelve } }),
+    ...twelve.map((name, i) => record({ t: base + 5_000, secret: arn(name, `Ab${i}dEf`.slice(0, 6).padEnd(6, 'x')) })),
+    ...twelve.slice(0, 8).map((name, i) => record({ t: base + 60_000 + i * 1000, secret: name })),
+  ],
+  // An AWS service calling on the principal's behalf (Amazon MSK reading SASL/SCRAM credentials).
+  'aws-service-caller': burst(25, 120_000, {
+    agent: 'kafka.amazonaws.com',
+    sourceIp: 'kafka.amazonaws.com',
+    invokedBy: 'kafka.amazonaws.com',
+  }),
+  // One BatchGetSecretValue whose negated tag filter matches nearly every secret.
+  'catch-all-filter': [
+    record({
+      t: base + 5_000,
+      eventName: 'BatchGetSecretValue',
+      params: { filters: [{ key: 'tag-key', values: ['!nonexistent'] }], maxResults: 20 },
+    }),
+  ],
+  // Batch retrieval from three regions within two minutes.
+  'batch-regions': ['us-east-1', 'eu-west-1', 'ap-southeast-2'].map((region, i) =>
+    record({
+      t: base + 5_000 + i * 40_000,
+      region,
+      eventName: 'BatchGetSecretValue',
+      params: { secretIdList: ['a', 'b'] },
+    }),
+  ),
+  // Someone probing: 25 AccessDenied retrievals of different secrets.
+  'access-denied-probe': burst(25, 120_000, { errorCode: 'AccessDeniedException' }),
+};
+
 mkdirSync(dir, { recursive: true });
 for (const [name, records] of Object.entries(cases)) {
   writeFileSync(`${dir}/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
 }
-console.log(`wrote ${Object.keys(cases).length} fixtures to ${dir}`);
+mkdirSync('test/fixtures/presets', { recursive: true });
+for (const [name, records] of Object.entries(presets)) {
+  writeFileSync(`test/fixtures/presets/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
+}
+console.log(`wrote ${Object.keys(cases).length + Object.keys(presets).length} fixtures`);
