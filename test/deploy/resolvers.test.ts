@@ -1,0 +1,117 @@
+/**
+ * infra/resolvers.js: the package-time computations serverless.yml reads through the framework's file variable
+ * source. Called here the way the framework calls them (a context with options, resolveVariable and
+ * resolveConfigurationProperty), with parameters from serverless.yml's defaults plus overrides.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/table';
+import { parseCloudFormationYaml } from '../support/cloudformation';
+import { REPO_ROOT } from './package-service';
+
+interface ResolverContext {
+  readonly options: { readonly stage?: string; readonly param?: readonly string[] };
+  resolveVariable(variable: string): Promise<unknown>;
+  resolveConfigurationProperty(path: readonly string[]): Promise<unknown>;
+}
+type Resolver = (context: ResolverContext) => Promise<unknown> | unknown;
+
+const resolvers = require(join(REPO_ROOT, 'infra', 'resolvers.js')) as Record<string, Resolver>;
+
+function resolver(name: string): Resolver {
+  const fn = resolvers[name];
+  if (fn === undefined) throw new Error(`infra/resolvers.js exports no ${name}`);
+  return fn;
+}
+
+const defaults = (
+  parseCloudFormationYaml(readFileSync(join(REPO_ROOT, 'serverless.yml'), 'utf8')) as unknown as {
+    params: { default: Record<string, string> };
+  }
+).params.default;
+
+/** A context as the framework builds it for `serverless package --param k=v ...`. */
+function context(overrides: Readonly<Record<string, string>> = {}): ResolverContext {
+  const params: Record<string, string> = { ...defaults, ...overrides };
+  return {
+    options: { stage: 'test', param: Object.entries(overrides).map(([k, v]) => `${k}=${v}`) },
+    resolveVariable: async (variable) => {
+      if (!variable.startsWith('param:')) throw new Error(`unexpected variable ${variable}`);
+      return params[variable.slice('param:'.length)] ?? null;
+    },
+    resolveConfigurationProperty: async (path) =>
+      path.join('.') === 'params.default' ? defaults : path.join('.') === 'provider.stage' ? 'test' : undefined,
+  };
+}
+
+describe('acceptFailedCalls', () => {
+  test.each([
+    [{}, 'false'],
+    [{ includeFailedCalls: 'true' }, 'true'],
+    [{ preset: 'recommended' }, 'true'],
+    [{ signals: 'access-denied' }, 'true'],
+    [{ signals: 'batch-calls,batch-regions' }, 'false'],
+    [{ preset: 'recommended', signals: 'none' }, 'false'],
+  ])('with %o the rules deliver failed calls: %s', async (overrides, expected) => {
+    // Act
+    const accepted = await resolver('acceptFailedCalls')(context(overrides));
+    // Assess
+    expect(accepted).toBe(expected);
+  });
+});
+
+describe('detectionSettings', () => {
+  test('summarises the settings the functions will run with', async () => {
+    // Act
+    const summary = (await resolver('detectionSettings')(
+      context({ threshold: '25', preset: 'elastic-2025' }),
+    )) as Record<string, unknown>;
+    // Assess
+    expect(summary).toMatchObject({ preset: 'elastic-2025', threshold: 25, eventNames: 'GetSecretValue' });
+    expect(summary.tableName).toBeUndefined();
+  });
+
+  test('fails packaging on a value the runtime would reject, with the loader message', async () => {
+    // Act / Assess
+    await expect(resolver('detectionSettings')(context({ threshold: 'twenty' }))).rejects.toThrow(
+      /invalid deploy parameter: THRESHOLD="twenty"/,
+    );
+  });
+
+  test('fails packaging on a misspelt parameter name', async () => {
+    // Act / Assess
+    await expect(resolver('detectionSettings')(context({ treshold: '5' }))).rejects.toThrow(
+      /unknown deploy parameter\(s\): treshold/,
+    );
+  });
+
+  test('fails packaging when inline exceptions would overflow the 4 KB Lambda environment', async () => {
+    // Prepare
+    const entries = Array.from({ length: 60 }, (_, i) => ({ arn: `arn:aws:iam::111122223333:role/ci-runner-${i}-*` }));
+    // Act / Assess
+    await expect(resolver('detectionSettings')(context({ exceptions: JSON.stringify(entries) }))).rejects.toThrow(
+      /exceptionsParameter/,
+    );
+  });
+});
+
+describe('exceptionsParameterArnPath', () => {
+  test.each([
+    ['/rsr/exceptions', '/rsr/exceptions'],
+    ['rsr-exceptions', '/rsr-exceptions'],
+    ['', '/-'],
+  ])('maps the parameter name %p to the ARN suffix %p', async (name, suffix) => {
+    // Act / Assess
+    expect(await resolver('exceptionsParameterArnPath')(context({ exceptionsParameter: name }))).toBe(suffix);
+  });
+});
+
+describe('table definition', () => {
+  test("comes from the store's own module", async () => {
+    // Act / Assess
+    expect(await resolver('tableKeySchema')(context())).toEqual(TABLE_DEFINITION.KeySchema);
+    expect(await resolver('tableAttributeDefinitions')(context())).toEqual(TABLE_DEFINITION.AttributeDefinitions);
+    expect(await resolver('tableGlobalSecondaryIndexes')(context())).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
+    expect(await resolver('tableTtlAttribute')(context())).toBe(TTL_ATTRIBUTE);
+  });
+});

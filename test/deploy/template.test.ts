@@ -1,0 +1,896 @@
+/**
+ * The deployment, checked offline: `serverless package` runs once (beforeAll) with a set of `--param` overrides and
+ * every assertion reads the compiled CloudFormation template and the function zips it produced. Switches that are
+ * CloudFormation conditions (ingestQueue, includeFailedCalls, ...) are checked in each of their states by
+ * evaluating the template's conditions with overrides.
+ */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub and framework variable text is compared literally
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS, ENV, loadConfig, type SettingName } from '../../lib/config';
+import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/table';
+import {
+  activeResources,
+  evaluateConditions,
+  type Json,
+  type JsonObject,
+  jsonPath,
+  parseCloudFormationYaml,
+  type Resource,
+  referencedIds,
+  resolveIfs,
+  type Template,
+} from '../support/cloudformation';
+import { cloudTrailEnvelope, type EventPattern, matchesPattern } from '../support/event-pattern';
+import { type Packaged, packageService, REPO_ROOT, readZip } from './package-service';
+
+const STAGE = 'test';
+const PREFIX = `rapid-secret-retrieval-${STAGE}`;
+
+/** Overrides for every detection setting (so each one is seen landing) and for the deployment switches. */
+const OVERRIDES: Readonly<Record<string, string>> = {
+  preset: 'elastic-2024',
+  threshold: '31',
+  windowMinutes: '7',
+  latenessMinutes: '12',
+  suppressionMinutes: '45',
+  maxAlertsPerRun: '50',
+  count: 'distinct-secrets',
+  groupBy: 'actor',
+  browserNames: 'Chrome,Edge',
+  exceptionsParameter: '/rsr/exceptions',
+  saturationFactor: '12',
+  eventNames: 'GetSecretValue',
+  browserExclusion: 'console-session',
+  excludeAwsServiceCallers: 'true',
+  excludedSourceAddresses: 'kafka.amazonaws.com',
+  normaliseSecretIds: 'true',
+  // Not access-denied: that signal switches failed calls on (checked in resolvers.test.ts).
+  signals: 'batch-calls,batch-regions',
+  batchCallsThreshold: '7',
+  batchRegionsThreshold: '4',
+  accessDeniedThreshold: '15',
+  httpsFormat: 'alert-json',
+  logLevel: 'DEBUG',
+  alertLeaseSeconds: '90',
+  alertEmail: 'secops@example.com',
+  centralBus: 'true',
+  orgId: 'o-abcd123456',
+  logRetentionDays: '14',
+  noEventsHours: '12',
+  evaluateSchedule: 'rate(2 minutes)',
+  ruleMaxRetryAttempts: '20',
+  ruleMaxEventAgeSeconds: '3600',
+};
+
+/** Settings that are deploy parameters (all of lib/config.ts except the two the stack fills in itself). */
+const TUNING_SETTINGS = (Object.keys(ENV) as SettingName[]).filter((k) => k !== 'tableName' && k !== 'topicArn');
+
+/** Conditions derived from the deployment switches; every combination is checked for dangling references. */
+const SWITCHES = [
+  'IngestQueueEnabled',
+  'CentralBusEnabled',
+  'HasOrgId',
+  'IncludeFailedCalls',
+  'HasAlertEmail',
+  'HasExceptionsParameter',
+  'PointInTimeRecovery',
+] as const;
+
+const SECRET_READ_PATTERN = {
+  source: ['aws.secretsmanager'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: {
+    eventSource: ['secretsmanager.amazonaws.com'],
+    eventName: ['GetSecretValue', 'BatchGetSecretValue'],
+    errorCode: [{ exists: false }],
+  },
+};
+
+let packaged: Packaged;
+let template: Template;
+/** Conditions as packaged (centralBus=true, alertEmail and exceptionsParameter set, ingestQueue off). */
+let conditions: Record<string, boolean>;
+let resources: Record<string, Resource>;
+
+function props(resource: Resource | undefined): JsonObject {
+  if (resource === undefined) throw new Error('missing resource');
+  return resource.Properties ?? {};
+}
+
+function statements(document: Json | undefined): JsonObject[] {
+  const list = (document as JsonObject | undefined)?.Statement;
+  if (list === undefined) return [];
+  return (Array.isArray(list) ? list : [list]) as JsonObject[];
+}
+
+function asList(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** CloudFormation takes integers as numbers or numeric strings (parameter values arrive as strings). */
+function numeric(value: Json | undefined): number {
+  return Number(value);
+}
+
+function resourcesWith(overrides: Readonly<Record<string, boolean>>): Record<string, Resource> {
+  return activeResources(template, evaluateConditions(template, overrides));
+}
+
+function readFixture<T>(...path: string[]): T {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', ...path), 'utf8')) as T;
+}
+
+function stratusEvents(): Record<string, unknown>[] {
+  return ['secretsmanager-retrieve-secrets.json', 'secretsmanager-batch-retrieve-secrets.json'].flatMap((file) =>
+    readFixture<Record<string, unknown>[]>('stratus-red-team', file).map(cloudTrailEnvelope),
+  );
+}
+
+beforeAll(async () => {
+  // Prepare / Act: one packaging run for every assertion in this file (it bundles both functions).
+  packaged = await packageService(OVERRIDES, STAGE);
+  template = packaged.template;
+  conditions = evaluateConditions(template);
+  resources = activeResources(template, conditions);
+  process.stdout.write(
+    `serverless package: ${packaged.durationMs} ms; zips: ${Object.entries(packaged.zipSizes)
+      .map(([name, size]) => `${name} ${(size / 1024).toFixed(1)} KiB`)
+      .join(', ')}\n`,
+  );
+}, 240_000);
+
+describe('packaging', () => {
+  test('produces one small zip per function, bundling its code and the AWS SDK into a single handler file', () => {
+    // Assess
+    expect(Object.keys(packaged.zipSizes).sort()).toEqual(['evaluate.zip', 'ingest.zip']);
+    for (const name of ['ingest', 'evaluate']) {
+      const size = packaged.zipSizes[`${name}.zip`] ?? Number.POSITIVE_INFINITY;
+      expect(size).toBeLessThan(1024 * 1024);
+      const entries = readZip(join(packaged.outputDir, `${name}.zip`));
+      const files = [...entries.keys()].filter((n) => !n.endsWith('/'));
+      expect(files).toEqual([`functions/${name}/handler.js`]);
+      const code = entries.get(`functions/${name}/handler.js`)?.toString('utf8') ?? '';
+      // Nothing was left external: the handler loads from the zip alone, with no node_modules anywhere above it.
+      const dir = mkdtempSync(join(tmpdir(), `rsr-${name}-`));
+      mkdirSync(join(dir, 'functions', name), { recursive: true });
+      writeFileSync(join(dir, 'functions', name, 'handler.js'), code);
+      const loaded = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          'process.stdout.write(typeof require(process.argv[1]).handler)',
+          join(dir, 'functions', name, 'handler.js'),
+        ],
+        { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', TABLE_NAME: 'table' }, encoding: 'utf8' },
+      );
+      expect({ name, handler: loaded }).toEqual({ name, handler: 'function' });
+      expect(code).not.toMatch(/require\(["']@aws-sdk\/client-/);
+    }
+  });
+
+  test('runs each function on nodejs24.x (arm64) with its own role and no shared framework role', () => {
+    // Assess
+    const ingest = props(resources.IngestLambdaFunction);
+    const evaluate = props(resources.EvaluateLambdaFunction);
+    for (const fn of [ingest, evaluate]) {
+      expect(fn.Runtime).toBe('nodejs24.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+    }
+    expect(ingest.Handler).toBe('functions/ingest/handler.handler');
+    expect(evaluate.Handler).toBe('functions/evaluate/handler.handler');
+    expect(ingest.Role).toEqual({ 'Fn::GetAtt': ['IngestRole', 'Arn'] });
+    expect(evaluate.Role).toEqual({ 'Fn::GetAtt': ['EvaluateRole', 'Arn'] });
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(ingest.FunctionName).toBe(`${PREFIX}-ingest`);
+    expect(evaluate.FunctionName).toBe(`${PREFIX}-evaluate`);
+  });
+});
+
+describe('parameters reach the functions', () => {
+  function environment(id: string): Record<string, Json> {
+    return (props(resources[id]).Environment as JsonObject).Variables as Record<string, Json>;
+  }
+
+  test('every tuning setting overridden with --param lands in both functions under its lib/config.ts name', () => {
+    for (const id of ['IngestLambdaFunction', 'EvaluateLambdaFunction']) {
+      const env = environment(id);
+      for (const setting of TUNING_SETTINGS) {
+        const expected = setting === 'exceptions' ? '' : OVERRIDES[setting];
+        // Assess
+        expect({ setting, value: env[ENV[setting]] }).toEqual({ setting, value: expected });
+      }
+      expect(env[ENV.tableName]).toEqual({ Ref: 'WindowTable' });
+    }
+    expect(environment('EvaluateLambdaFunction')[ENV.topicArn]).toEqual({ Ref: 'AlertTopic' });
+    expect(environment('IngestLambdaFunction')[ENV.topicArn]).toBeUndefined();
+  });
+
+  test('the packaged environment is accepted by the runtime configuration loader', () => {
+    // Prepare
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(environment('EvaluateLambdaFunction'))) {
+      if (typeof v === 'string') env[k] = v;
+    }
+    env[ENV.tableName] = `${PREFIX}-WindowTable-ABC123`;
+    env[ENV.topicArn] = `arn:aws:sns:us-east-1:111122223333:${PREFIX}-alerts`;
+    // Act
+    const config = loadConfig(env);
+    // Assess
+    expect(config.threshold).toBe(31);
+    expect(config.count).toBe('distinct-secrets');
+    expect(config.signals).toEqual(['batch-calls', 'batch-regions']);
+    expect(config.browserNames).toEqual(['Chrome', 'Edge']);
+    expect(config.exceptionsParameter).toBe('/rsr/exceptions');
+  });
+
+  test('by default every setting is left to the preset, which then gives the engine defaults', () => {
+    // Prepare
+    const config = parseCloudFormationYaml(readFileSync(join(REPO_ROOT, 'serverless.yml'), 'utf8')) as unknown as {
+      params: { default: Record<string, string> };
+      provider: { environment: Record<string, Json> };
+    };
+    const env: NodeJS.ProcessEnv = {};
+    for (const setting of TUNING_SETTINGS) {
+      // Assess: the mapping, and an empty default (a set variable would override the preset's value).
+      expect(config.provider.environment[ENV[setting]]).toBe(`\${param:${setting}}`);
+      expect({ setting, value: config.params.default[setting] }).toEqual({
+        setting,
+        value: setting === 'preset' ? DEFAULTS.preset : '',
+      });
+      env[ENV[setting]] = config.params.default[setting];
+    }
+    // Act
+    const effective = loadConfig(env);
+    // Assess
+    expect(effective).toEqual(DEFAULTS);
+    expect(effective.threshold).toBe(20);
+    expect(config.params.default.evaluateSchedule).toBe('rate(1 minute)');
+    expect(config.params.default.noEventsHours).toBe('24');
+    expect(config.params.default.logRetentionDays).toBe('30');
+    expect(config.params.default.ingestQueue).toBe('false');
+    expect(config.params.default.includeFailedCalls).toBe('false');
+  });
+
+  test('log retention comes from the logRetentionDays parameter', () => {
+    expect(props(resources.IngestLogGroup).RetentionInDays).toBe(14);
+    expect(props(resources.EvaluateLogGroup).RetentionInDays).toBe(14);
+  });
+});
+
+describe('secret-read rule', () => {
+  test('is in the state that receives read-only management events, with the successful-read pattern', () => {
+    const rule = props(resources.SecretReadRule);
+    // Assess
+    expect(rule.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    expect(rule.Name).toBe(`${PREFIX}-secret-reads`);
+    expect(rule.EventBusName).toBeUndefined();
+    expect(rule.EventPattern).toEqual(SECRET_READ_PATTERN);
+  });
+
+  test('matches every Stratus Red Team read, wrapped as EventBridge delivers it', () => {
+    // Prepare
+    const pattern = props(resources.SecretReadRule).EventPattern as unknown as EventPattern;
+    const reads = stratusEvents().filter((e) => (e.detail as { eventName: string }).eventName !== 'ListSecrets');
+    // Act / Assess
+    expect(reads).toHaveLength(25);
+    for (const event of reads) expect(matchesPattern(pattern, event)).toBe(true);
+  });
+
+  test('rejects other Secrets Manager APIs and failed reads unless includeFailedCalls is set', () => {
+    // Prepare
+    const pattern = props(resources.SecretReadRule).EventPattern as unknown as EventPattern;
+    const withFailed = props(resourcesWith({ IncludeFailedCalls: true }).SecretReadRule)
+      .EventPattern as unknown as EventPattern;
+    const events = stratusEvents();
+    const listSecrets = events.find((e) => (e.detail as { eventName: string }).eventName === 'ListSecrets');
+    const read = events.find((e) => (e.detail as { eventName: string }).eventName === 'GetSecretValue') as Record<
+      string,
+      unknown
+    >;
+    const denied = {
+      ...read,
+      detail: { ...(read.detail as object), errorCode: 'AccessDenied', errorMessage: 'not authorized' },
+    };
+    const otherSource = { ...read, source: 'aws.kms' };
+    // Act / Assess
+    expect(listSecrets).toBeDefined();
+    expect(matchesPattern(pattern, listSecrets)).toBe(false);
+    expect(matchesPattern(pattern, denied)).toBe(false);
+    expect(matchesPattern(pattern, otherSource)).toBe(false);
+    expect(matchesPattern(withFailed, denied)).toBe(true);
+    expect(matchesPattern(withFailed, listSecrets)).toBe(false);
+    expect(matchesPattern(withFailed, read)).toBe(true);
+  });
+
+  test('targets ingest directly with a retry policy, a dead-letter queue and a permission scoped to the rule', () => {
+    const [target] = asList(props(resources.SecretReadRule).Targets) as JsonObject[];
+    // Assess
+    expect(target?.Arn).toEqual({ 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
+    const retry = target?.RetryPolicy as JsonObject;
+    expect([numeric(retry.MaximumRetryAttempts), numeric(retry.MaximumEventAgeInSeconds)]).toEqual([20, 3600]);
+    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
+    const permission = props(resources.IngestInvokeFromSecretReadRule);
+    expect(permission).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': ['SecretReadRule', 'Arn'] },
+    });
+  });
+
+  test('sends ingest failures after two retries to an on-failure queue', () => {
+    const config = props(resources.IngestAsyncConfig);
+    // Assess
+    expect(config.FunctionName).toEqual({ Ref: 'IngestLambdaFunction' });
+    expect(config.MaximumRetryAttempts).toBe(2);
+    expect(config.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': ['IngestFailureQueue', 'Arn'] } },
+    });
+  });
+
+  test('lets only the detector rules write to the rule dead-letter queue', () => {
+    const [statement, ...others] = statements(props(resources.RuleDeadLetterQueuePolicy).PolicyDocument);
+    // Assess
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] },
+    });
+    const sources = (statement?.Condition as JsonObject | undefined)?.ArnEquals as JsonObject;
+    expect(sources['aws:SourceArn']).toEqual(
+      [
+        'SecretReadRule',
+        'CentralSecretReadRule',
+        'TamperRulesRule',
+        'TamperTargetsRule',
+        'TamperTrailRule',
+        'TamperSelectorsRule',
+      ].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+    );
+  });
+});
+
+describe('ingestQueue=true', () => {
+  let queued: Record<string, Resource>;
+  beforeAll(() => {
+    queued = resourcesWith({ IngestQueueEnabled: true });
+  });
+
+  test('puts an SQS buffer between the rules and ingest, with partial batch failures and a redrive queue', () => {
+    // Assess
+    const [target] = asList(props(queued.SecretReadRule).Targets) as JsonObject[];
+    expect(target?.Arn).toEqual({ 'Fn::GetAtt': ['IngestBufferQueue', 'Arn'] });
+    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
+    const mapping = props(queued.IngestBufferMapping);
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['IngestBufferQueue', 'Arn'] });
+    expect(numeric(mapping.BatchSize)).toBe(100);
+    expect(numeric(mapping.MaximumBatchingWindowInSeconds)).toBe(5);
+    expect(props(queued.IngestBufferQueue).RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['IngestBufferDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    expect(queued.IngestInvokeFromSecretReadRule).toBeUndefined();
+    expect(queued.IngestBufferDeadLetterQueueAlarm).toBeDefined();
+  });
+
+  test('lets only the secret-read rules send to the buffer queue', () => {
+    const [statement] = statements(props(queued.IngestBufferQueuePolicy).PolicyDocument);
+    // Assess
+    expect(statement).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['IngestBufferQueue', 'Arn'] },
+      Condition: {
+        ArnEquals: {
+          'aws:SourceArn': [
+            { 'Fn::GetAtt': ['SecretReadRule', 'Arn'] },
+            { 'Fn::GetAtt': ['CentralSecretReadRule', 'Arn'] },
+          ],
+        },
+      },
+    });
+  });
+
+  test('is off by default, leaving no buffer resources', () => {
+    // Assess
+    expect(conditions.IngestQueueEnabled).toBe(false);
+    for (const id of ['IngestBufferQueue', 'IngestBufferDeadLetterQueue', 'IngestBufferMapping']) {
+      expect(resources[id]).toBeUndefined();
+    }
+  });
+});
+
+describe('central bus (centralBus=true)', () => {
+  test('accepts PutEvents only from principals of the organization', () => {
+    const policy = props(resources.CentralBusPolicy);
+    // Assess
+    expect(policy.EventBusName).toEqual({ Ref: 'CentralBus' });
+    expect(policy.Statement).toEqual({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': ['CentralBus', 'Arn'] },
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcd123456' } },
+    });
+  });
+
+  test('without an organization id, accepts only this account', () => {
+    const policy = props(resourcesWith({ HasOrgId: false }).CentralBusPolicy);
+    // Assess
+    expect(policy.Statement).toMatchObject({
+      Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+      Action: 'events:PutEvents',
+    });
+    expect((policy.Statement as JsonObject).Condition).toBeUndefined();
+  });
+
+  test('has a rule of its own with the same state, pattern and target as the default-bus rule', () => {
+    const central = props(resources.CentralSecretReadRule);
+    const main = props(resources.SecretReadRule);
+    // Assess
+    expect(central.EventBusName).toEqual({ Ref: 'CentralBus' });
+    expect(central.State).toBe(main.State);
+    expect(central.EventPattern).toEqual(main.EventPattern);
+    expect(central.Targets).toEqual(main.Targets);
+    expect(props(resources.IngestInvokeFromCentralRule).SourceArn).toEqual({
+      'Fn::GetAtt': ['CentralSecretReadRule', 'Arn'],
+    });
+  });
+});
+
+describe('evaluator schedule', () => {
+  test('runs the evaluator on the evaluateSchedule parameter, without async retries', () => {
+    const schedule = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Events::Rule' && props(r).ScheduleExpression !== undefined,
+    );
+    // Assess
+    expect(props(schedule)).toMatchObject({
+      ScheduleExpression: 'rate(2 minutes)',
+      State: 'ENABLED',
+      Name: `${PREFIX}-evaluate`,
+    });
+    expect(asList(props(schedule).Targets)[0]).toMatchObject({
+      Arn: { 'Fn::GetAtt': ['EvaluateLambdaFunction', 'Arn'] },
+    });
+    expect(props(resources.EvaluateAsyncConfig).MaximumRetryAttempts).toBe(0);
+  });
+});
+
+describe('window table', () => {
+  test("is on-demand, encrypted, with TTL on the store's expiry attribute and point-in-time recovery off by default", () => {
+    const table = props(resources.WindowTable);
+    // Assess
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+    expect(table.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: false });
+    expect(props(resourcesWith({ PointInTimeRecovery: true }).WindowTable).PointInTimeRecoverySpecification).toEqual({
+      PointInTimeRecoveryEnabled: true,
+    });
+  });
+
+  test('has the key schema, attributes, indexes and TTL attribute of lib/store/table.ts', () => {
+    const table = props(resources.WindowTable);
+    // Assess
+    expect(table.KeySchema).toEqual(TABLE_DEFINITION.KeySchema);
+    expect(table.AttributeDefinitions).toEqual(TABLE_DEFINITION.AttributeDefinitions);
+    expect(table.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
+    expect(table.BillingMode).toBe(TABLE_DEFINITION.BillingMode);
+    expect((table.TimeToLiveSpecification as JsonObject).AttributeName).toBe(TTL_ATTRIBUTE);
+  });
+});
+
+describe('alert topic', () => {
+  test('is encrypted with a customer managed key that alarms and EventBridge may use and the account administers', () => {
+    // Assess
+    expect(props(resources.AlertTopic).KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] });
+    const key = props(resources.AlertTopicKey);
+    expect(key.EnableKeyRotation).toBe(true);
+    const keyStatements = statements(key.KeyPolicy);
+    const services = keyStatements.find((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
+    expect((services?.Principal as JsonObject | undefined)?.Service).toEqual([
+      'cloudwatch.amazonaws.com',
+      'events.amazonaws.com',
+    ]);
+    expect(services?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    const account = keyStatements.find((s) => JSON.stringify(s.Principal).includes(':root'));
+    expect(account?.Action).toEqual(
+      expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey', 'kms:Decrypt']),
+    );
+  });
+
+  test('lets the tamper rules and the detector alarms publish, each scoped by its source', () => {
+    const policy = props(resources.AlertTopicPolicy);
+    const byService = (service: string) =>
+      statements(policy.PolicyDocument).find((s) => (s.Principal as JsonObject).Service === service);
+    // Assess
+    expect(policy.Topics).toEqual([{ Ref: 'AlertTopic' }]);
+    expect(byService('events.amazonaws.com')).toMatchObject({
+      Action: 'sns:Publish',
+      Resource: { Ref: 'AlertTopic' },
+      Condition: {
+        ArnEquals: {
+          'aws:SourceArn': ['TamperRulesRule', 'TamperTargetsRule', 'TamperTrailRule', 'TamperSelectorsRule'].map(
+            (id) => ({ 'Fn::GetAtt': [id, 'Arn'] }),
+          ),
+        },
+      },
+    });
+    expect(byService('cloudwatch.amazonaws.com')).toMatchObject({
+      Action: 'sns:Publish',
+      Resource: { Ref: 'AlertTopic' },
+      Condition: {
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${PREFIX}-*`,
+          },
+        },
+      },
+    });
+  });
+
+  test('subscribes alertEmail when given, and nothing otherwise', () => {
+    // Assess
+    expect(props(resources.AlertEmailSubscription)).toEqual({
+      TopicArn: { Ref: 'AlertTopic' },
+      Protocol: 'email',
+      Endpoint: 'secops@example.com',
+    });
+    expect(resourcesWith({ HasAlertEmail: false }).AlertEmailSubscription).toBeUndefined();
+  });
+});
+
+describe('alarms', () => {
+  const alarmIds = [
+    'RuleDeadLetterQueueAlarm',
+    'IngestFailureQueueAlarm',
+    'IngestErrorsAlarm',
+    'EvaluateErrorsAlarm',
+    'EvaluatorStoppedAlarm',
+    'NoEventsIngestedAlarm',
+  ];
+
+  test('all notify the alert topic and carry the stage prefix that the topic policy allows', () => {
+    const all = Object.entries(resourcesWith({ IngestQueueEnabled: true })).filter(
+      ([, r]) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
+    // Assess
+    expect(all.map(([id]) => id).sort()).toEqual([...alarmIds, 'IngestBufferDeadLetterQueueAlarm'].sort());
+    for (const [, alarm] of all) {
+      expect(props(alarm).AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+      expect(String(props(alarm).AlarmName)).toMatch(new RegExp(`^${PREFIX}-`));
+    }
+  });
+
+  test('watch both dead-letter queues for any message', () => {
+    for (const [alarm, queue] of [
+      ['RuleDeadLetterQueueAlarm', 'RuleDeadLetterQueue'],
+      ['IngestFailureQueueAlarm', 'IngestFailureQueue'],
+    ] as const) {
+      // Assess
+      expect(props(resources[alarm])).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  test("watch each function's errors", () => {
+    for (const [alarm, fn] of [
+      ['IngestErrorsAlarm', 'IngestLambdaFunction'],
+      ['EvaluateErrorsAlarm', 'EvaluateLambdaFunction'],
+    ] as const) {
+      // Assess
+      expect(props(resources[alarm])).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  test('fire when the evaluator stops running or no event is ingested for noEventsHours, missing data breaching', () => {
+    // Assess
+    const stopped = props(resources.EvaluatorStoppedAlarm);
+    expect(stopped).toMatchObject({
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'EvaluateLambdaFunction' } }],
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect([numeric(stopped.EvaluationPeriods), numeric(stopped.DatapointsToAlarm)]).toEqual([3, 3]);
+    const silent = props(resources.NoEventsIngestedAlarm);
+    expect(silent).toMatchObject({
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'IngestLambdaFunction' } }],
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect([numeric(silent.EvaluationPeriods), numeric(silent.DatapointsToAlarm)]).toEqual([12, 12]);
+  });
+});
+
+describe('tamper rules', () => {
+  interface TamperCase {
+    expect: string | null;
+    record: Record<string, unknown>;
+  }
+  const tamperIds = ['TamperRulesRule', 'TamperTargetsRule', 'TamperTrailRule', 'TamperSelectorsRule'];
+
+  test('are plain ENABLED rules sending a readable sentence to the alert topic', () => {
+    for (const id of tamperIds) {
+      const rule = props(resources[id]);
+      const [target] = asList(rule.Targets) as JsonObject[];
+      const transformer = target?.InputTransformer as JsonObject;
+      // Assess
+      expect(rule.State).toBe('ENABLED');
+      expect(target?.Arn).toEqual({ Ref: 'AlertTopic' });
+      expect(String(transformer.InputTemplate)).toMatch(/^"Tamper signal for .*<api>.*<actor>.*"$/);
+      expect(JSON.parse(String(transformer.InputTemplate))).toEqual(expect.any(String));
+    }
+  });
+
+  test("match changes to the detector's rules and to trails, and nothing else in the fixtures", () => {
+    // Prepare
+    const cases = readFixture<{ records: TamperCase[] }>('deploy', 'tamper-events.json').records;
+    for (const c of cases) {
+      const event = cloudTrailEnvelope(c.record);
+      // Act
+      const matched = tamperIds.filter((id) =>
+        matchesPattern(props(resources[id]).EventPattern as unknown as EventPattern, event),
+      );
+      // Assess
+      expect({ eventID: c.record.eventID, matched }).toEqual({
+        eventID: c.record.eventID,
+        matched: c.expect ? [c.expect] : [],
+      });
+      if (c.expect) {
+        // Every placeholder the message uses is present in the event it is made from.
+        const [target] = asList(props(resources[c.expect]).Targets) as JsonObject[];
+        const paths = ((target?.InputTransformer as JsonObject | undefined)?.InputPathsMap ?? {}) as Record<
+          string,
+          string
+        >;
+        for (const [name, path] of Object.entries(paths)) {
+          expect({ name, value: typeof jsonPath(event, path) }).toEqual({ name, value: 'string' });
+        }
+      }
+    }
+  });
+
+  test("watch the names of all of the detector's rules, the tamper rules included", () => {
+    const names = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .map((r) => props(r).Name);
+    const watched = (props(resources.TamperRulesRule).EventPattern as JsonObject).detail as JsonObject;
+    const watchedTargets = (props(resources.TamperTargetsRule).EventPattern as JsonObject).detail as JsonObject;
+    // Assess
+    expect([...((watched.requestParameters as JsonObject).name as string[])].sort()).toEqual([...names].sort());
+    expect((watchedTargets.requestParameters as JsonObject).rule).toEqual(
+      (watched.requestParameters as JsonObject).name,
+    );
+  });
+});
+
+describe('IAM', () => {
+  interface DocRow {
+    role: string;
+    sid: string;
+    actions: string[];
+    when: string;
+  }
+  type ActionFile = Record<'ingest' | 'evaluate', Record<string, string[]>>;
+
+  function docRows(): DocRow[] {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'IAM.md'), 'utf8');
+    const block = doc.split('<!-- iam-actions:start')[1]?.split('<!-- iam-actions:end -->')[0] ?? '';
+    return block
+      .split('\n')
+      .filter((line) => /^\| (ingest|evaluate) \|/.test(line))
+      .map((line) => {
+        const [role, sid, actions, , when] = line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim());
+        return {
+          role: role ?? '',
+          sid: sid ?? '',
+          actions: [...(actions ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string),
+          when: when ?? '',
+        };
+      });
+  }
+
+  const WHEN_TO_CONDITION: Record<string, string | undefined> = {
+    always: undefined,
+    '`ingestQueue=true`': 'IngestQueueEnabled',
+    '`exceptionsParameter` set': 'HasExceptionsParameter',
+  };
+
+  function roleStatements(all: Record<string, Resource>, roleId: string): Record<string, string[]> {
+    const policies = asList(props(all[roleId]).Policies) as JsonObject[];
+    const out: Record<string, string[]> = {};
+    for (const policy of policies) {
+      for (const s of statements(policy.PolicyDocument)) out[String(s.Sid)] = asList(s.Action) as string[];
+    }
+    return out;
+  }
+
+  test('docs/IAM.md lists exactly the actions kept in infra/iam-actions.json', () => {
+    // Prepare
+    const file = JSON.parse(readFileSync(join(REPO_ROOT, 'infra', 'iam-actions.json'), 'utf8')) as ActionFile;
+    const fromDoc: Record<string, Record<string, string[]>> = {};
+    for (const row of docRows()) {
+      fromDoc[row.role] = { ...fromDoc[row.role], [row.sid]: row.actions };
+      expect(Object.keys(WHEN_TO_CONDITION)).toContain(row.when);
+    }
+    // Assess
+    expect(fromDoc).toEqual({ ingest: file.ingest, evaluate: file.evaluate });
+  });
+
+  test.each([
+    ['IngestQueueEnabled', false],
+    ['IngestQueueEnabled', true],
+    ['HasExceptionsParameter', false],
+    ['HasExceptionsParameter', true],
+  ])('each role holds exactly the documented actions (%s=%s)', (condition, on) => {
+    // Prepare
+    const all = resourcesWith({ [condition]: on });
+    const allConditions = evaluateConditions(template, { [condition]: on });
+    for (const [role, roleId] of [
+      ['ingest', 'IngestRole'],
+      ['evaluate', 'EvaluateRole'],
+    ] as const) {
+      const expected: Record<string, string[]> = {};
+      for (const row of docRows().filter((r) => r.role === role)) {
+        const needs = WHEN_TO_CONDITION[row.when];
+        if (needs === undefined || allConditions[needs]) expected[row.sid] = row.actions;
+      }
+      // Assess
+      expect(roleStatements(all, roleId)).toEqual(expected);
+    }
+  });
+
+  test('scopes each role statement to the resources its function uses', () => {
+    // Prepare
+    const all = resourcesWith({ IngestQueueEnabled: true });
+    const resourceOf = (roleId: string, sid: string) => {
+      const policies = asList(props(all[roleId]).Policies) as JsonObject[];
+      return statements(policies[0]?.PolicyDocument).find((s) => s.Sid === sid)?.Resource;
+    };
+    const table = [{ 'Fn::GetAtt': ['WindowTable', 'Arn'] }, { 'Fn::Sub': '${WindowTable.Arn}/index/*' }];
+    const parameter = {
+      'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/rsr/exceptions',
+    };
+    const logGroup = (fn: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${PREFIX}-${fn}:*`,
+    });
+    // Assess
+    expect(resourceOf('IngestRole', 'WindowTable')).toEqual(table[0]);
+    expect(resourceOf('EvaluateRole', 'WindowTable')).toEqual(table);
+    expect(resourceOf('IngestRole', 'OwnLogGroup')).toEqual(logGroup('ingest'));
+    expect(resourceOf('EvaluateRole', 'OwnLogGroup')).toEqual(logGroup('evaluate'));
+    expect(resourceOf('IngestRole', 'OnFailureQueue')).toEqual({ 'Fn::GetAtt': ['IngestFailureQueue', 'Arn'] });
+    expect(resourceOf('IngestRole', 'BufferQueue')).toEqual({ 'Fn::GetAtt': ['IngestBufferQueue', 'Arn'] });
+    expect(resourceOf('IngestRole', 'ExceptionsParameter')).toEqual(parameter);
+    expect(resourceOf('EvaluateRole', 'ExceptionsParameter')).toEqual(parameter);
+    expect(resourceOf('EvaluateRole', 'AlertTopic')).toEqual({ Ref: 'AlertTopic' });
+    expect(resourceOf('EvaluateRole', 'AlertTopicKey')).toEqual({ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] });
+  });
+
+  test('no policy anywhere grants a secretsmanager action or a wildcard action; Resource "*" only in the key policy', () => {
+    // Prepare: every policy document in every shape of the template.
+    const all = resourcesWith({ IngestQueueEnabled: true });
+    const documents: { where: string; statement: JsonObject }[] = [];
+    for (const [id, r] of Object.entries(all)) {
+      const p = props(r);
+      const docs: [string, Json | undefined][] = [
+        ['KeyPolicy', p.KeyPolicy],
+        ['PolicyDocument', p.PolicyDocument],
+        ['AssumeRolePolicyDocument', p.AssumeRolePolicyDocument],
+        ['Statement', p.Statement === undefined ? undefined : { Statement: p.Statement }],
+        ...(asList(p.Policies) as JsonObject[]).map((x): [string, Json | undefined] => ['Policies', x.PolicyDocument]),
+      ];
+      for (const [kind, doc] of docs) {
+        for (const statement of statements(doc)) documents.push({ where: `${id}.${kind}`, statement });
+      }
+    }
+    // Assess
+    expect(documents.length).toBeGreaterThan(10);
+    for (const { where, statement } of documents) {
+      if (statement.Effect === 'Deny') {
+        // The framework's deployment bucket policy: deny any S3 call without TLS. A deny grants nothing.
+        expect({ where, condition: statement.Condition }).toEqual({
+          where: 'ServerlessDeploymentBucketPolicy.PolicyDocument',
+          condition: { Bool: { 'aws:SecureTransport': false } },
+        });
+        continue;
+      }
+      expect(statement.Effect).toBe('Allow');
+      for (const action of asList(statement.Action ?? statement.NotAction) as string[]) {
+        expect({ where, action, secretsmanager: action.toLowerCase().startsWith('secretsmanager:') }).toMatchObject({
+          secretsmanager: false,
+        });
+        expect({ where, action, wildcard: action === '*' || action.endsWith(':*') }).toMatchObject({
+          wildcard: false,
+        });
+      }
+      expect(statement.NotAction).toBeUndefined();
+      expect(statement.NotResource).toBeUndefined();
+      if (asList(statement.Resource).includes('*')) expect(where).toBe('AlertTopicKey.KeyPolicy');
+      if (statement.Principal === '*') {
+        expect(where).toBe('CentralBusPolicy.Statement');
+        expect(statement.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': 'o-abcd123456' } });
+      }
+    }
+  });
+});
+
+describe('template integrity', () => {
+  const combinations = Array.from({ length: 2 ** SWITCHES.length }, (_, n) =>
+    Object.fromEntries(SWITCHES.map((name, bit) => [name, Boolean(n & (1 << bit))])),
+  );
+
+  test('in every combination of the switches, every reference resolves and there is no dependency cycle', () => {
+    const pseudo = new Set([
+      'AWS::AccountId',
+      'AWS::Partition',
+      'AWS::Region',
+      'AWS::StackName',
+      'AWS::StackId',
+      'AWS::URLSuffix',
+    ]);
+    for (const overrides of combinations) {
+      // Prepare
+      const all = activeResources(template, evaluateConditions(template, overrides));
+      const edges = new Map<string, Set<string>>();
+      for (const [id, r] of Object.entries(all)) {
+        const refs = referencedIds(r as unknown as Json);
+        for (const d of asList(r.DependsOn) as string[]) refs.add(d);
+        const unresolved = [...refs].filter((ref) => !(ref in all) && !pseudo.has(ref));
+        // Assess
+        expect({ overrides, id, unresolved }).toEqual({ overrides, id, unresolved: [] });
+        edges.set(id, new Set([...refs].filter((ref) => ref in all)));
+      }
+      for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+        if (typeof output.Condition === 'string' && !evaluateConditions(template, overrides)[output.Condition])
+          continue;
+        const refs = [...referencedIds(resolveIfs(output, evaluateConditions(template, overrides)))];
+        expect({ name, unresolved: refs.filter((ref) => !(ref in all) && !pseudo.has(ref)) }).toEqual({
+          name,
+          unresolved: [],
+        });
+      }
+      // Depth-first search for a cycle.
+      const state = new Map<string, 'open' | 'done'>();
+      const visit = (id: string, path: string[]): void => {
+        if (state.get(id) === 'done') return;
+        if (state.get(id) === 'open') throw new Error(`dependency cycle: ${[...path, id].join(' -> ')}`);
+        state.set(id, 'open');
+        for (const next of edges.get(id) ?? []) visit(next, [...path, id]);
+        state.set(id, 'done');
+      };
+      for (const id of edges.keys()) visit(id, []);
+    }
+  });
+
+  test('leaves no unresolved framework variable in the template', () => {
+    // Assess
+    expect(JSON.stringify(template)).not.toMatch(/\$\{(param|self|sls|opt|file|env):/);
+  });
+});
