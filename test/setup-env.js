@@ -5,3 +5,4 @@ process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 delete process.env.AWS_PROFILE;
 delete process.env.AWS_SESSION_TOKEN;
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';

@@ -4,6 +4,7 @@
  * errors are thrown (EventBridge/Lambda retry, then the dead-letter path) or, for SQS, reported per message as
  * batch item failures so only those messages come back.
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
 import { SKIP_REASONS } from '../engine/event';
@@ -37,7 +38,7 @@ async function ingestDocument(doc: unknown, deps: IngestDeps, now: number): Prom
 
 export function publishIngestMetrics(stats: IngestStats, telemetry: Telemetry): void {
   const { metrics } = telemetry;
-  count(metrics, 'EventsReceived', stats.received);
+  metrics.addMetric('EventsReceived', MetricUnit.Count, stats.received);
   count(metrics, 'EventsQualifying', stats.qualifying);
   count(metrics, 'EventsCounted', stats.counted);
   count(metrics, 'EventsDuplicate', stats.duplicates);

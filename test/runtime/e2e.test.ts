@@ -1,0 +1,263 @@
+/**
+ * The AWS runtime end to end on real local servers: dynalite (DynamoDB) and fauxqs (SNS + SQS). The Stratus
+ * detonation, wrapped in EventBridge envelopes, goes through the ingest logic into DynamoDB; the evaluator publishes
+ * to a real SNS topic with an SQS subscriber; faults are injected with a TCP proxy in front of dynalite.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient as Client } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { RuntimeConfig } from '../../lib/config';
+import type { Alert, Notification } from '../../lib/engine/alert';
+import { Detector } from '../../lib/engine/detector';
+import { StoreError } from '../../lib/errors';
+import { SnsPublisher } from '../../lib/notify/sns';
+import { validateSnsMessage } from '../../lib/notify/validate';
+import type { AlertPublisher } from '../../lib/ports';
+import { handleEvaluate } from '../../lib/runtime/evaluate';
+import { handleIngest } from '../../lib/runtime/ingest';
+import { createTelemetry } from '../../lib/runtime/telemetry';
+import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { freshTable, testClient, useDynalite } from '../support/dynalite';
+import { type FaultProxy, SERVER_ERROR, startFaultProxy, THROTTLED } from '../support/fault-proxy';
+import { type Fauxqs, startFauxqs } from '../support/fauxqs';
+import { testConfig } from '../support/records';
+
+useDynalite();
+
+const telemetry = createTelemetry('rsr-test', 'SILENT');
+const stratus = JSON.parse(
+  readFileSync(join(__dirname, '../fixtures/stratus-red-team/secretsmanager-retrieve-secrets.json'), 'utf8'),
+) as { eventTime: string; eventName: string }[];
+const reads = stratus.filter((r) => r.eventName === 'GetSecretValue');
+const envelope = (detail: unknown) => ({
+  version: '0',
+  id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+  'detail-type': 'AWS API Call via CloudTrail',
+  source: 'aws.secretsmanager',
+  account: '903144391865',
+  time: (detail as { eventTime: string }).eventTime,
+  region: 'us-east-1',
+  resources: [],
+  detail,
+});
+const lastEventTime = Math.max(...reads.map((r) => Date.parse(r.eventTime)));
+/** Ingest runs 20 s after the last event; the evaluator a minute later. */
+const INGEST_AT = lastEventTime + 20_000;
+const EVALUATE_AT = INGEST_AT + 60_000;
+
+let fauxqs: Fauxqs;
+let sns: SNSClient;
+let sqs: SQSClient;
+let topicArn: string;
+let queueUrl: string;
+
+beforeAll(async () => {
+  fauxqs = await startFauxqs();
+  const options = { region: 'us-east-1', endpoint: fauxqs.endpoint, maxAttempts: 1 };
+  sns = new SNSClient(options);
+  sqs = new SQSClient(options);
+  ({ TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: 'rsr-e2e' })));
+  ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'rsr-e2e-subscriber' })));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+}, 90_000);
+
+afterAll(async () => {
+  sns?.destroy();
+  sqs?.destroy();
+  await fauxqs?.stop();
+});
+
+beforeEach(async () => {
+  await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+});
+
+async function delivered(waitSeconds = 1): Promise<Message[]> {
+  const out: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+    );
+    if (Messages.length === 0) return out;
+    out.push(...Messages);
+  }
+}
+
+/** fauxqs 1.9 delivers the whole JSON document (AWS would deliver only the `sqs` value): pick the values out. */
+function bodies(message: Message): Record<string, string> {
+  const envelope = JSON.parse(message.Body ?? '{}') as { Message: string };
+  return JSON.parse(envelope.Message) as Record<string, string>;
+}
+
+async function setup(overrides: Partial<RuntimeConfig> = {}, client: DynamoDBClient = testClient()) {
+  const config = testConfig({ ...overrides, tableName: await freshTable(testClient()), topicArn });
+  const store = new DynamoDbWindowStore(client, { tableName: config.tableName });
+  const detector = new Detector(config);
+  const publisher = new SnsPublisher({ client: sns, topicArn, httpsFormat: config.httpsFormat });
+  return { config, store, detector, publisher };
+}
+
+describe('runtime end to end (dynalite + fauxqs)', () => {
+  it('turns 20 ingested GetSecretValue events into exactly one SNS alert, and suppresses the next run', async () => {
+    // Prepare
+    const { config, store, detector, publisher } = await setup();
+    // Act
+    for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    const first = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    const messages = await delivered();
+    const second = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT + 60_000);
+    const later = await delivered();
+    // Assess
+    expect(first.alerts).toBe(1);
+    expect(messages).toHaveLength(1);
+    const body = bodies(messages[0] as Message);
+    const alert = JSON.parse(body.sqs as string) as Alert;
+    expect(alert).toMatchObject({ kind: 'alert', count: 20, identity: 'AIDA45XCCHPPLELFTIIM', userName: 'christophe' });
+    expect(JSON.parse(body.lambda as string)).toEqual(alert);
+    expect(body.email).toContain('AIDA45XCCHPPLELFTIIM');
+    expect(body.email).toContain('20');
+    expect(body.default).toBe(body.email);
+    const chatbot = JSON.parse(body.https as string);
+    expect(chatbot).toMatchObject({ version: '1.0', source: 'custom' });
+    expect(chatbot.content.description).toContain('christophe');
+    expect(second.alerts).toBe(0);
+    expect(second.suppressed).toBe(1);
+    expect(later).toHaveLength(0);
+  });
+
+  it('the published message passes the per-protocol validator', async () => {
+    const { config, store, detector } = await setup();
+    const sent: Notification[] = [];
+    const recorder: AlertPublisher = { publish: async (n) => void sent.push(n) };
+    for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    await handleEvaluate({ store, publisher: recorder, config, telemetry }, EVALUATE_AT);
+    const { buildSnsMessage } = await import('../../lib/notify/render');
+    expect(sent).toHaveLength(1);
+    expect(validateSnsMessage(buildSnsMessage(sent[0] as Notification, { httpsFormat: 'chatbot' }))).toEqual([]);
+  });
+
+  it('counts the same 20 events delivered twice once: still one alert with count 20', async () => {
+    const { config, store, detector, publisher } = await setup();
+    for (const r of [...reads, ...reads]) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    const report = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    const messages = await delivered();
+    expect(report.alerts).toBe(1);
+    expect(messages).toHaveLength(1);
+    expect((JSON.parse(bodies(messages[0] as Message).sqs as string) as Alert).count).toBe(20);
+  });
+
+  it('accepts an SQS batch of EventBridge events and reports per-message failures only for store errors', async () => {
+    const { store, detector } = await setup();
+    const batch = {
+      Records: [
+        ...reads
+          .slice(0, 3)
+          .map((r, i) => ({ messageId: `m${i}`, body: JSON.stringify(envelope(r)), eventSource: 'aws:sqs' })),
+        { messageId: 'garbage', body: '{not json', eventSource: 'aws:sqs' },
+      ],
+    };
+    const result = await handleIngest(batch, { detector, store, telemetry }, INGEST_AT);
+    expect(result).toEqual({ batchItemFailures: [] });
+  });
+
+  it('publishes once when two or eight evaluators run at the same time', async () => {
+    for (const parallel of [2, 8]) {
+      const { config, store, detector, publisher } = await setup();
+      for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+      const evaluators = Array.from(
+        { length: parallel },
+        () => new DynamoDbWindowStore(testClient(), { tableName: config.tableName }),
+      );
+      const reports = await Promise.all(
+        evaluators.map((s) => handleEvaluate({ store: s, publisher, config, telemetry }, EVALUATE_AT)),
+      );
+      const messages = await delivered();
+      expect(reports.reduce((n, r) => n + r.alerts, 0)).toBe(1);
+      expect(messages).toHaveLength(1);
+      expect(store).toBeDefined();
+    }
+  });
+
+  it('leaves a failed publish pending and delivers it once on a later run, with the same alertId', async () => {
+    const { config, store, detector, publisher } = await setup();
+    for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    const failing: AlertPublisher = {
+      publish: async () => {
+        throw new Error('SNS unavailable');
+      },
+    };
+    // Act: the first run cannot publish; the next one inside the lease must not; the one after it does.
+    await expect(handleEvaluate({ store, publisher: failing, config, telemetry }, EVALUATE_AT)).rejects.toThrow(
+      /publishing alert/,
+    );
+    const insideLease = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT + 60_000);
+    const afterLease = await handleEvaluate(
+      { store, publisher, config, telemetry },
+      EVALUATE_AT + (config.alertLeaseSeconds + 1) * 1000,
+    );
+    const again = await handleEvaluate(
+      { store, publisher, config, telemetry },
+      EVALUATE_AT + (config.alertLeaseSeconds + 61) * 1000,
+    );
+    const messages = await delivered();
+    // Assess
+    expect(insideLease.alerts + insideLease.retried).toBe(0);
+    expect(afterLease.retried).toBe(1);
+    expect(again.retried + again.alerts).toBe(0);
+    expect(messages).toHaveLength(1);
+  });
+});
+
+describe('DynamoDB faults (proxy in front of dynalite)', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(process.env.AWS_ENDPOINT_URL_DYNAMODB as string);
+  });
+  afterAll(async () => proxy?.close());
+  afterEach(() => {
+    proxy.mode = { kind: 'pass' };
+  });
+
+  const viaProxy = () => new Client({ endpoint: proxy.endpoint, maxAttempts: 2, retryMode: 'standard' });
+
+  it.each([
+    ['connection refused', { kind: 'refuse' } as const],
+    ['throttling', THROTTLED],
+    ['HTTP 500', SERVER_ERROR],
+  ])('throws a StoreError on %s, and after the retry nothing is double counted', async (_name, fault) => {
+    // Prepare: half the events land, then the store fails mid-ingest
+    const { config, store, detector, publisher } = await setup({}, viaProxy());
+    const half = reads.slice(0, 10);
+    for (const r of half) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    proxy.mode = fault;
+    // Act
+    const failure = await handleIngest(envelope(reads[10]), { detector, store, telemetry }, INGEST_AT).catch(
+      (e: unknown) => e,
+    );
+    proxy.mode = { kind: 'pass' };
+    // AWS retries the failed invocation; an at-least-once redelivery of everything comes on top.
+    for (const r of reads.slice(10)) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    for (const r of half) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    const report = await handleEvaluate(
+      { store: new DynamoDbWindowStore(testClient(), { tableName: config.tableName }), publisher, config, telemetry },
+      EVALUATE_AT,
+    );
+    const messages = await delivered();
+    // Assess
+    expect(failure).toBeInstanceOf(StoreError);
+    expect(report.alerts).toBe(1);
+    expect((JSON.parse(bodies(messages[0] as Message).sqs as string) as Alert).count).toBe(20);
+  });
+});
