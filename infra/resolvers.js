@@ -109,6 +109,11 @@ async function acceptFailedCalls(context) {
   return forced || config.signals.includes('access-denied') ? 'true' : 'false';
 }
 
+/** The effective httpsFormat (chatbot or alert-json): the tamper messages follow it. */
+async function httpsFormat(context) {
+  return (await effectiveConfig(context)).httpsFormat;
+}
+
 /**
  * The part of an SSM parameter ARN after `parameter`: SSM writes `/a/b` as `parameter/a/b` and `a` as `parameter/a`.
  * Returns `/-` when no parameter is set (the statement using it is then left out by a condition).
@@ -130,6 +135,7 @@ module.exports = {
   acceptFailedCalls,
   detectionSettings,
   exceptionsParameterArnPath,
+  httpsFormat,
   tableAttributeDefinitions,
   tableGlobalSecondaryIndexes,
   tableKeySchema,

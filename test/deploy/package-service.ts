@@ -1,5 +1,5 @@
 /**
- * Runs `serverless package` (osls, the devDependency) offline: dummy credentials, no profile, telemetry and
+ * Runs `serverless package` (osls, the devDependency) offline: no credentials, no profile, telemetry and
  * notifications off, output into a temporary directory. Packaging resolves variables, bundles the functions with
  * esbuild and compiles the CloudFormation template; none of it needs an AWS account or the network.
  *
@@ -25,24 +25,32 @@ export interface Packaged {
   readonly stdout: string;
 }
 
-/** The environment packaging runs with: nothing from the developer's AWS setup, nothing that phones home. */
+/**
+ * The environment packaging runs with: no AWS credentials or profile at all (an empty HOME hides ~/.aws), telemetry
+ * and notifications off, and a proxy that goes nowhere, so that a client honouring proxy settings fails loudly
+ * instead of reaching the network (best effort: not every client honours them).
+ */
 function offlineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('AWS_') || k.startsWith('SLS_') || k.startsWith('SERVERLESS_')) continue;
+    if (/^(AWS_|SLS_|SERVERLESS_)/.test(k) || /^(https?|all|no)_proxy$/i.test(k)) continue;
     env[k] = v;
   }
+  const home = mkdtempSync(join(tmpdir(), 'rsr-home-'));
   return {
     ...env,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    HOME: home,
+    USERPROFILE: home,
+    AWS_CONFIG_FILE: join(home, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
     SLS_TELEMETRY_DISABLED: '1',
     SLS_TRACKING_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SLS_DEPRECATION_DISABLE: '*',
     SLS_INTERACTIVE_SETUP_DISABLE: '1',
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    HTTPS_PROXY: 'http://127.0.0.1:9',
     CI: 'true',
   };
 }

@@ -95,6 +95,16 @@ describe('detectionSettings', () => {
   });
 });
 
+describe('httpsFormat', () => {
+  test.each([
+    [{}, 'chatbot'],
+    [{ httpsFormat: 'alert-json' }, 'alert-json'],
+  ])('with %o the tamper messages use the %s format', async (overrides, expected) => {
+    // Act / Assess
+    expect(await resolver('httpsFormat')(context(overrides))).toBe(expected);
+  });
+});
+
 describe('exceptionsParameterArnPath', () => {
   test.each([
     ['/rsr/exceptions', '/rsr/exceptions'],

@@ -5,11 +5,12 @@
  * evaluating the template's conditions with overrides.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub and framework variable text is compared literally
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, ENV, loadConfig, type SettingName } from '../../lib/config';
+import { NAMESPACE } from '../../lib/runtime/telemetry';
 import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/table';
 import {
   activeResources,
@@ -77,6 +78,7 @@ const SWITCHES = [
   'HasAlertEmail',
   'HasExceptionsParameter',
   'PointInTimeRecovery',
+  'TamperChatbotFormat',
 ] as const;
 
 const SECRET_READ_PATTERN = {
@@ -154,20 +156,37 @@ describe('packaging', () => {
       const files = [...entries.keys()].filter((n) => !n.endsWith('/'));
       expect(files).toEqual([`functions/${name}/handler.js`]);
       const code = entries.get(`functions/${name}/handler.js`)?.toString('utf8') ?? '';
-      // Nothing was left external: the handler loads from the zip alone, with no node_modules anywhere above it.
+      // Nothing was left external: the handler loads from the zip alone, with no node_modules anywhere above it,
+      // under the environment it was packaged with (no SSM parameter, so loading makes no AWS call).
       const dir = mkdtempSync(join(tmpdir(), `rsr-${name}-`));
       mkdirSync(join(dir, 'functions', name), { recursive: true });
       writeFileSync(join(dir, 'functions', name, 'handler.js'), code);
-      const loaded = execFileSync(
+      const fn = props(resources[`${name[0]?.toUpperCase()}${name.slice(1)}LambdaFunction`]);
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, AWS_REGION: 'us-east-1' };
+      for (const [k, v] of Object.entries((fn.Environment as JsonObject).Variables as JsonObject)) {
+        if (typeof v === 'string') env[k] = v;
+      }
+      Object.assign(env, {
+        [ENV.tableName]: `${PREFIX}-WindowTable-ABC123`,
+        [ENV.topicArn]: `arn:aws:sns:us-east-1:111122223333:${PREFIX}-alerts`,
+        [ENV.exceptionsParameter]: '',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+      const loaded = spawnSync(
         process.execPath,
         [
           '-e',
-          'process.stdout.write(typeof require(process.argv[1]).handler)',
+          'process.stdout.write(typeof require(process.argv[1]).handler); process.exit(0)',
           join(dir, 'functions', name, 'handler.js'),
         ],
-        { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', TABLE_NAME: 'table' }, encoding: 'utf8' },
+        { cwd: dir, env, encoding: 'utf8' },
       );
-      expect({ name, handler: loaded }).toEqual({ name, handler: 'function' });
+      expect({ name, handler: loaded.stdout, error: loaded.stderr.slice(-600) }).toEqual({
+        name,
+        handler: 'function',
+        error: '',
+      });
       expect(code).not.toMatch(/require\(["']@aws-sdk\/client-/);
     }
   });
@@ -554,6 +573,7 @@ describe('alarms', () => {
     'EvaluateErrorsAlarm',
     'EvaluatorStoppedAlarm',
     'NoEventsIngestedAlarm',
+    'AlertPublishFailuresAlarm',
   ];
 
   test('all notify the alert topic and carry the stage prefix that the topic policy allows', () => {
@@ -582,6 +602,19 @@ describe('alarms', () => {
         ComparisonOperator: 'GreaterThanThreshold',
       });
     }
+  });
+
+  test("watch the evaluator's publish failures under the namespace and service name the code uses", () => {
+    // Prepare
+    const handler = readFileSync(join(REPO_ROOT, 'functions', 'evaluate', 'handler.ts'), 'utf8');
+    const runtime = readFileSync(join(REPO_ROOT, 'lib', 'runtime', 'evaluate.ts'), 'utf8');
+    const alarm = props(resources.AlertPublishFailuresAlarm);
+    // Assess
+    expect(alarm.Namespace).toBe(NAMESPACE);
+    expect(runtime).toContain(`'${String(alarm.MetricName)}'`);
+    const [dimension] = alarm.Dimensions as JsonObject[];
+    expect(dimension?.Name).toBe('service');
+    expect(handler).toContain(`createTelemetry('${String(dimension?.Value)}'`);
   });
 
   test("watch each function's errors", () => {
@@ -632,17 +665,40 @@ describe('tamper rules', () => {
   }
   const tamperIds = ['TamperRulesRule', 'TamperTargetsRule', 'TamperTrailRule', 'TamperSelectorsRule'];
 
-  test('are plain ENABLED rules sending a readable sentence to the alert topic', () => {
-    for (const id of tamperIds) {
-      const rule = props(resources[id]);
-      const [target] = asList(rule.Targets) as JsonObject[];
-      const transformer = target?.InputTransformer as JsonObject;
-      // Assess
-      expect(rule.State).toBe('ENABLED');
-      expect(target?.Arn).toEqual({ Ref: 'AlertTopic' });
-      expect(String(transformer.InputTemplate)).toMatch(/^"Tamper signal for .*<api>.*<actor>.*"$/);
-      expect(JSON.parse(String(transformer.InputTemplate))).toEqual(expect.any(String));
+  test('are plain ENABLED rules sending a Chatbot notification (httpsFormat chatbot) or a sentence to the topic', () => {
+    for (const chatbot of [true, false]) {
+      for (const id of tamperIds) {
+        const rule = props(resourcesWith({ TamperChatbotFormat: chatbot })[id]);
+        const [target] = asList(rule.Targets) as JsonObject[];
+        const transformer = target?.InputTransformer as JsonObject;
+        const paths = Object.keys(transformer.InputPathsMap as JsonObject);
+        const template = String(transformer.InputTemplate);
+        // Prepare: what EventBridge would send, with a value for every placeholder.
+        const placeholders = [...template.matchAll(/<([A-Za-z]+)>/g)].map((m) => m[1] as string);
+        const rendered = template.replace(/<([A-Za-z]+)>/g, (_, name: string) => `value-of-${name}`);
+        // Assess
+        expect(rule.State).toBe('ENABLED');
+        expect(target?.Arn).toEqual({ Ref: 'AlertTopic' });
+        expect(placeholders.filter((name) => !paths.includes(name))).toEqual([]);
+        const message = JSON.parse(rendered) as unknown;
+        if (chatbot) {
+          expect(message).toMatchObject({
+            version: '1.0',
+            source: 'custom',
+            content: {
+              textType: 'client-markdown',
+              title: expect.stringMatching(/^Tamper signal for .*value-of-api/),
+              description: expect.stringContaining('value-of-actor'),
+            },
+            metadata: { threadId: `${PREFIX}-tamper` },
+          });
+        } else {
+          expect(message).toEqual(expect.stringMatching(/^Tamper signal for .*value-of-api.*value-of-actor/));
+        }
+      }
     }
+    expect(conditions.TamperChatbotFormat).toBe(false);
+    expect(resourcesWith({}).TamperRulesRule).toBeDefined();
   });
 
   test("match changes to the detector's rules and to trails, and nothing else in the fixtures", () => {
@@ -788,7 +844,7 @@ describe('IAM', () => {
     expect(resourceOf('IngestRole', 'OnFailureQueue')).toEqual({ 'Fn::GetAtt': ['IngestFailureQueue', 'Arn'] });
     expect(resourceOf('IngestRole', 'BufferQueue')).toEqual({ 'Fn::GetAtt': ['IngestBufferQueue', 'Arn'] });
     expect(resourceOf('IngestRole', 'ExceptionsParameter')).toEqual(parameter);
-    expect(resourceOf('EvaluateRole', 'ExceptionsParameter')).toEqual(parameter);
+    expect(resourceOf('EvaluateRole', 'ExceptionsParameter')).toBeUndefined();
     expect(resourceOf('EvaluateRole', 'AlertTopic')).toEqual({ Ref: 'AlertTopic' });
     expect(resourceOf('EvaluateRole', 'AlertTopicKey')).toEqual({ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] });
   });
