@@ -7,7 +7,7 @@
  * the real ones are being written); by default the repository itself is packaged.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -23,6 +23,8 @@ export interface Packaged {
   /** File name (e.g. `ingest.zip`) -> size in bytes. */
   readonly zipSizes: Readonly<Record<string, number>>;
   readonly stdout: string;
+  /** Removes the temporary directories (output and the empty HOME). */
+  cleanup(): void;
 }
 
 /**
@@ -30,13 +32,12 @@ export interface Packaged {
  * and notifications off, and a proxy that goes nowhere, so that a client honouring proxy settings fails loudly
  * instead of reaching the network (best effort: not every client honours them).
  */
-function offlineEnv(): NodeJS.ProcessEnv {
+function offlineEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(AWS_|SLS_|SERVERLESS_)/.test(k) || /^(https?|all|no)_proxy$/i.test(k)) continue;
     env[k] = v;
   }
-  const home = mkdtempSync(join(tmpdir(), 'rsr-home-'));
   return {
     ...env,
     HOME: home,
@@ -58,6 +59,11 @@ function offlineEnv(): NodeJS.ProcessEnv {
 export async function packageService(params: Readonly<Record<string, string>>, stage = 'test'): Promise<Packaged> {
   const serviceDir = resolve(process.env.RSR_DEPLOY_SERVICE_DIR ?? REPO_ROOT);
   const outputDir = mkdtempSync(join(tmpdir(), 'rsr-package-'));
+  const home = mkdtempSync(join(tmpdir(), 'rsr-home-'));
+  const cleanup = () => {
+    rmSync(outputDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  };
   const cli = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
   const args = [cli, 'package', '--stage', stage, '--region', 'us-east-1', '--package', outputDir];
   for (const [name, value] of Object.entries(params)) args.push('--param', `${name}=${value}`);
@@ -67,10 +73,12 @@ export async function packageService(params: Readonly<Record<string, string>>, s
     execFile(
       process.execPath,
       args,
-      { cwd: serviceDir, env: offlineEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 230_000 },
+      { cwd: serviceDir, env: offlineEnv(home), maxBuffer: 16 * 1024 * 1024, timeout: 230_000 },
       (error, out, err) => {
-        if (error) reject(new Error(`serverless package failed: ${error.message}\n${out}\n${err}`));
-        else resolvePromise(`${out}${err}`);
+        if (error) {
+          cleanup();
+          reject(new Error(`serverless package failed: ${error.message}\n${out}\n${err}`));
+        } else resolvePromise(`${out}${err}`);
       },
     );
   });
@@ -83,7 +91,7 @@ export async function packageService(params: Readonly<Record<string, string>>, s
   for (const name of readdirSync(outputDir)) {
     if (name.endsWith('.zip')) zipSizes[name] = statSync(join(outputDir, name)).size;
   }
-  return { serviceDir, outputDir, template, durationMs, zipSizes, stdout };
+  return { serviceDir, outputDir, template, durationMs, zipSizes, stdout, cleanup };
 }
 
 /** Entries of a zip file (name -> uncompressed content), read from its central directory. Stored and deflated only. */

@@ -6,7 +6,7 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub and framework variable text is compared literally
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, ENV, loadConfig, type SettingName } from '../../lib/config';
@@ -145,6 +145,8 @@ beforeAll(async () => {
   );
 }, 240_000);
 
+afterAll(() => packaged?.cleanup());
+
 describe('packaging', () => {
   test('produces one small zip per function, bundling its code and the AWS SDK into a single handler file', () => {
     // Assess
@@ -182,6 +184,7 @@ describe('packaging', () => {
         ],
         { cwd: dir, env, encoding: 'utf8' },
       );
+      rmSync(dir, { recursive: true, force: true });
       expect({ name, handler: loaded.stdout, error: loaded.stderr.slice(-600) }).toEqual({
         name,
         handler: 'function',
