@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../errors';
 import { registerReplay } from './replay';
+import { registerTune } from './tune';
 
 export const EXIT = { ok: 0, input: 1, usage: 2 } as const;
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerReplay(program);
+  registerTune(program);
   return program;
 }
 
