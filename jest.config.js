@@ -10,6 +10,8 @@ module.exports = {
     ],
   },
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/reporter.js'],
 };
