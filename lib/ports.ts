@@ -37,6 +37,13 @@ export interface CountedEvent {
   readonly values: readonly string[];
   /** When the bucket may be forgotten (epoch seconds); see engine/window.ts for how it is derived. */
   readonly expiresAt: number;
+  /**
+   * The measure the key's windows use, and so what saturates its bucket: `events` (default) when `saturation`
+   * eventIds are counted, `values` when `saturation` distinct tokens are. Under `values`, repeated reads of one secret
+   * never saturate a bucket (tokens are a set, so redelivery cannot inflate them either); eventIds are then kept
+   * only up to `saturation` and `events` becomes a lower bound.
+   */
+  readonly saturateOn?: 'events' | 'values';
   readonly context: EventContext;
 }
 
@@ -58,7 +65,7 @@ export interface BucketState {
   readonly events: number;
   /** Distinct tokens counted (exact while not saturated). */
   readonly values: readonly string[];
-  /** The bucket reached the saturation point: its counts are lower bounds. */
+  /** The bucket reached the saturation point on its measure (see CountedEvent.saturateOn): counts are lower bounds. */
   readonly saturated: boolean;
   readonly firstSeen: number;
   readonly lastSeen: number;

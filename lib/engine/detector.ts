@@ -3,13 +3,13 @@
  * keyed and bucketed CountedEvent -> WindowStore. Pure apart from the store port; `now` is an argument.
  */
 import { createHash } from 'node:crypto';
-import type { DetectionConfig, Signal } from '../config';
+import type { CountMode, DetectionConfig, Signal } from '../config';
 import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from '../ports';
 import { type AccessEvent, SKIP_REASONS, type SkipReason } from './event';
 import { groupKey, signalKey } from './identity';
 import { makeQualifier, type Qualifier } from './qualify';
 import { toAccessEvent } from './records';
-import { isAccessDenied, signalsOfQualifying } from './signals';
+import { isAccessDenied, measureOf, signalsOfQualifying } from './signals';
 import { BUCKET_MS, bucketExpiresAt, bucketOf, saturationOf } from './window';
 
 /**
@@ -115,13 +115,14 @@ export class Detector {
     return this.prepareEvent(parsed.value);
   }
 
-  private counted(event: AccessEvent, key: string, values: readonly string[]): CountedEvent {
+  private counted(event: AccessEvent, key: string, values: readonly string[], measure: CountMode): CountedEvent {
     const bucket = bucketOf(event.eventTime);
     return {
       key,
       bucket,
       eventId: event.eventId,
       values,
+      saturateOn: measure === 'events' ? 'events' : 'values',
       expiresAt: bucketExpiresAt(bucket, this.config),
       context: toContext(event),
     };
@@ -133,7 +134,13 @@ export class Detector {
       if (reason === 'failed-call' && this.deniedQualifier && isAccessDenied(event) && !this.deniedQualifier(event)) {
         const key = groupKey(event, this.config.groupBy);
         if (key !== undefined) {
-          return { ok: false, reason, signals: [this.counted(event, signalKey('access-denied', key), [])] };
+          const signal = this.counted(
+            event,
+            signalKey('access-denied', key),
+            [],
+            measureOf('access-denied', this.config).count,
+          );
+          return { ok: false, reason, signals: [signal] };
         }
       }
       return { ok: false, reason, signals: NO_SIGNALS };
@@ -146,8 +153,10 @@ export class Detector {
     const signals =
       this.signals.size === 0
         ? NO_SIGNALS
-        : signalsOfQualifying(event, this.signals).map((s) => this.counted(event, signalKey(s.signal, key), s.values));
-    return { ok: true, event: this.counted(event, key, ids.map(secretToken)), signals };
+        : signalsOfQualifying(event, this.signals).map((s) =>
+            this.counted(event, signalKey(s.signal, key), s.values, measureOf(s.signal, this.config).count),
+          );
+    return { ok: true, event: this.counted(event, key, ids.map(secretToken), this.config.count), signals };
   }
 
   /** Prepares and records a batch; storage errors propagate (the Lambda must fail so AWS retries). */

@@ -17,9 +17,12 @@
  *  2. Bounded: a key is alerted only if some window of B buckets — a span of WINDOW_MINUTES + 1 minute — holds ≥ T.
  *  3. Event time, any order: windows depend only on the multiset of (key, eventTime, eventID); the order of
  *     records or files changes nothing. State is per (key, active minute), never per record.
- *  4. Idempotent: an eventID already counted in its bucket counts once. A bucket stops counting at
- *     `saturation` = THRESHOLD × SATURATION_FACTOR; counts are exact below it and lower bounds from it on (the alert
- *     says `countIsLowerBound`). A saturated bucket alone holds ≥ T, so skipping its extra events loses no alert.
+ *  4. Idempotent: an eventID already counted in its bucket counts once (and a secret token is a set member, so a
+ *     redelivered event cannot add it twice). A bucket stops counting when its measure — events, or distinct tokens
+ *     under COUNT=distinct-secrets — reaches `saturation` = THRESHOLD × SATURATION_FACTOR; counts are exact below it
+ *     and lower bounds from it on (the alert says `countIsLowerBound`). A saturated bucket alone holds ≥ T of the
+ *     measure, so skipping its extra events loses no alert. (Saturating on events under distinct counting would be
+ *     wrong: repeated reads of one secret would fill the bucket and hide other secrets read in the same minute.)
  *  5. Suppression: two alerts of one key have crossing windows ending at least S buckets apart. The next alert of a
  *     key whose crossing window ends less than S + B buckets after the previous one continues its thread
  *     (same threadId, `continuation: true`): the burst was still running when suppression ended.

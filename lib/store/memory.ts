@@ -96,13 +96,13 @@ export class MemoryWindowStore implements WindowStore {
     }
     if (b.ids.has(e.eventId)) return 'duplicate';
     if (b.saturated) return 'saturated';
-    b.ids.add(e.eventId);
+    if (b.ids.size < saturation) b.ids.add(e.eventId);
     b.snapshot = undefined;
     for (const v of e.values) {
       if (b.values.size >= saturation) break;
       b.values.add(v);
     }
-    if (b.ids.size >= saturation || b.values.size >= saturation) b.saturated = true;
+    b.saturated = e.saturateOn === 'values' ? b.values.size >= saturation : b.ids.size >= saturation;
     b.expiresAt = Math.max(b.expiresAt, e.expiresAt);
     const c = e.context;
     b.firstSeen = Math.min(b.firstSeen, c.eventTime);

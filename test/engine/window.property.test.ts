@@ -248,3 +248,25 @@ describe('window edges (examples)', () => {
     expect(BUCKET_MS).toBe(MINUTE);
   });
 });
+
+describe('saturation under distinct counting', () => {
+  it('does not let repeated reads of one secret hide other secrets read in the same minute', async () => {
+    // Prepare: threshold 2, saturation 4; four reads of s1, then two other secrets, all in one minute
+    const config = testConfig({ threshold: 2, saturationFactor: 2, count: 'distinct-secrets' });
+    const evs = [
+      ...Array.from({ length: 4 }, (_, i) => ({
+        key: 'AIDAPAD',
+        t: BASE_TIME + 1000 + i,
+        id: `pad-${i}`,
+        secret: 's1',
+      })),
+      { key: 'AIDAPAD', t: BASE_TIME + 2000, id: 'x', secret: 's2' },
+      { key: 'AIDAPAD', t: BASE_TIME + 3000, id: 'y', secret: 's3' },
+    ];
+    // Act
+    const { notifications } = await run(evs, config);
+    // Assess
+    expect(alertsOf(notifications)).toHaveLength(1);
+    expect(alertsOf(notifications)[0]?.count).toBe(3);
+  });
+});
