@@ -135,10 +135,10 @@ const COUNTER_PATTERN = /^c([eiurs])(.+)$/;
  */
 export const INLINE_TEXT_BUDGET = 512;
 /**
- * Bytes of the eventId digests kept for dedup. The odds that two of 200 distinct eventIds of a bucket collide are
- * 200² / 2 / 2^48 ≈ 7e-11 (a collision would undercount that bucket by one).
+ * Bytes of the eventId digests kept for dedup. Each byte carries 7 bits (see `digest7`), so the odds that two of 200
+ * distinct eventIds of a bucket collide are 200² / 2 / 2^49 ≈ 4e-11 (a collision would undercount that bucket by one).
  */
-export const ID_DIGEST_BYTES = 6;
+export const ID_DIGEST_BYTES = 7;
 /** A page is frozen by the write after which the next similar event would take it past this size (one write unit). */
 export const PAGE_BYTES = 1024;
 /** Pages of one bucket are `key`, `key␟2`, `key␟3`, … (IAM identifiers never contain the unit separator). */
@@ -160,7 +160,19 @@ const MAX_RANGE_BUCKETS = 7 * 24 * 60;
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const valueDigest = (value: string) => sha256(value).toString('base64url').slice(0, 8);
-const idDigest = (eventId: string) => sha256(eventId).subarray(0, ID_DIGEST_BYTES);
+/**
+ * The first `bytes` bytes of SHA-256 with the top bit cleared. AWS compares binary set members byte for byte, but
+ * dynalite decodes them as UTF-8 first, so two digests with different high bytes can both read as U+FFFD there and
+ * `contains` would see a duplicate that is not one. 7-bit bytes are plain ASCII: the same answer everywhere.
+ */
+export function digest7(text: string, bytes: number): Buffer {
+  return Buffer.from(
+    sha256(text)
+      .subarray(0, bytes)
+      .map((b) => b & 0x7f),
+  );
+}
+const idDigest = (eventId: string) => digest7(eventId, ID_DIGEST_BYTES);
 
 /** Which of the ACTIVE_SHARDS partitions of a minute holds `key`. */
 export function shardOf(key: string): number {
@@ -205,7 +217,7 @@ interface PageSnapshot {
   readonly saturated: boolean;
   readonly frozen: boolean;
   readonly values: ReadonlySet<string>;
-  /** Hex eventId digests (dropped from cached open pages; kept for frozen ones, which dedup reads locally). */
+  /** Hex eventId digests (a lower bound for the open page: it only grows, until the bucket saturates). */
   readonly ids: ReadonlySet<string>;
   readonly firstSeen: number | undefined;
   readonly lastSeen: number | undefined;
@@ -399,37 +411,45 @@ function planRecord(e: CountedEvent, id: Buffer, view: BucketView, saturation: n
   x.when(`NOT contains(${x.n(A.ids)}, ${x.v({ B: id })})`);
   x.when(`attribute_not_exists(${x.n(A.saturated)})`);
   x.when(`attribute_not_exists(${x.n(A.frozen)})`);
-  const room = saturation - f.events; // events the open page may still take (≥ 1: else a frozen page saturated)
-  const eventsReach = s.events + 1 >= room;
-  // Page n ≤ room − 1 before the add; when not reaching, ≤ room − 2 so the add cannot silently reach it.
-  x.absentOr(A.events, '<', num(eventsReach ? room : room - 1));
-  x.add(A.events, num(1));
+
+  // EventIds are kept (and counted) up to `saturation`, like the memory store. `room` is how many the open page may
+  // still take; a snapshot that says there is none is right (counts only grow).
+  const room = saturation - f.events;
+  const keepsId = s.events < room;
+  const eventsFull = !keepsId || s.events + 1 >= room;
+  if (keepsId) {
+    // Page n ≤ room − 1 before the add; when not filling up, ≤ room − 2 so the add cannot silently fill it.
+    x.absentOr(A.events, '<', num(eventsFull ? room : room - 1));
+    x.add(A.events, num(1));
+  } else {
+    growth -= ID_DIGEST_BYTES;
+  }
 
   // Distinct tokens of the bucket, capped at `saturation` in arrival order (like the memory store).
   const held = f.values.size + s.values.size;
   const fresh = [...new Set(e.values)].filter((t) => !f.values.has(t) && !s.values.has(t));
   const take = fresh.slice(0, Math.max(0, saturation - held));
-  const valuesReach = held + take.length >= saturation;
-  if (valuesReach) {
-    // Sets only grow: equal size means equal to the snapshot, so `take` is exactly what is new.
-    const v = x.n(A.values);
-    if (s.values.size === 0) x.when(`attribute_not_exists(${v})`);
-    else x.when(`size(${v}) = ${x.v(num(s.values.size))}`);
-  } else if (take.length > 0) {
-    // size ≤ saturation − held_frozen − take − 1 before the add, so the add cannot silently reach the cap.
-    const v = x.n(A.values);
-    x.when(`attribute_not_exists(${v}) OR size(${v}) < ${x.v(num(saturation - f.values.size - take.length))}`);
-  }
+  const valuesFull = held + take.length >= saturation;
   if (take.length > 0) {
+    const v = x.n(A.values);
+    if (valuesFull) {
+      // Sets only grow: equal size means equal to the snapshot, so `take` is exactly what the cap lets in.
+      if (s.values.size === 0) x.when(`attribute_not_exists(${v})`);
+      else x.when(`size(${v}) = ${x.v(num(s.values.size))}`);
+    } else {
+      // size ≤ saturation − held_frozen − take − 1 before the add, so the add cannot silently fill the set.
+      x.when(`attribute_not_exists(${v}) OR size(${v}) < ${x.v(num(saturation - f.values.size - take.length))}`);
+    }
     x.add(A.values, { SS: take });
     for (const t of take) growth += Buffer.byteLength(t, 'utf8');
   }
 
-  const saturates = eventsReach || valuesReach;
+  // The bucket saturates on its key's measure (CountedEvent.saturateOn).
+  const saturates = (e.saturateOn ?? 'events') === 'values' ? valuesFull : eventsFull;
   if (saturates) {
     x.set(A.saturated, { BOOL: true });
     x.remove(A.ids); // no longer needed: a saturated bucket counts nothing more
-  } else {
+  } else if (keepsId) {
     x.add(A.ids, { BS: [id] });
   }
 
@@ -507,6 +527,19 @@ function planRecord(e: CountedEvent, id: Buffer, view: BucketView, saturation: n
   return { expression: x, spill };
 }
 
+/**
+ * A bucket that saturates on distinct values never saturates on repeats (ports.ts: CountedEvent.saturateOn): once it
+ * holds `saturation` eventIds, an event without a new token changes only its context counts. Those events are
+ * answered 'counted' from memory without a write, so a key re-reading one secret thousands of times a minute costs
+ * no more than one that saturates; the bucket's context counts, lastSeen and identity are then lower bounds / as of
+ * the last written event, like its event count.
+ */
+function quietRepeat(e: CountedEvent, view: BucketView, saturation: number): boolean {
+  if ((e.saturateOn ?? 'events') !== 'values') return false;
+  if (view.frozen.events + view.open.events < saturation) return false;
+  return e.values.every((t) => view.frozen.values.has(t) || view.open.values.has(t));
+}
+
 /** Merges the pages of one bucket (any order) into the state the engine reads. */
 function bucketStateOf(bucket: number, pages: readonly Item[], side: Item | undefined): BucketState {
   const counts: Record<FieldProp, Record<string, number>> = {
@@ -576,7 +609,7 @@ const bucketLive = (pages: readonly Item[], nowMs: number) => pages.some((p) => 
 
 // ---- claims ------------------------------------------------------------------------------------------------------
 
-const claimDigest = (alertId: string) => sha256(alertId).subarray(0, 8);
+const claimDigest = (alertId: string) => digest7(alertId, 8);
 
 function encodeNotification(notification: Notification): [string, AttributeValue] {
   const json = JSON.stringify(notification);
@@ -718,7 +751,8 @@ export class DynamoDbWindowStore implements WindowStore {
     let view = this.views.get(cacheKey) ?? NEW_BUCKET;
     if (view.open.saturated) return 'saturated'; // the per-container short-circuit: no call at all
     const id = idDigest(e.eventId);
-    if (view.frozen.ids.has(hex(id))) return 'duplicate'; // frozen pages never change: no call needed
+    if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate'; // ids are never forgotten
+    if (quietRepeat(e, view, saturation)) return 'counted';
     const spilled = new Set<string>();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const plan = planRecord(e, id, view, saturation, this.pageBytes);
@@ -773,9 +807,7 @@ export class DynamoDbWindowStore implements WindowStore {
     this.views.delete(cacheKey);
     const expiresAt = view.open.expiresAt;
     if (expiresAt !== undefined && expiresAt * 1000 <= now) return;
-    // Open-page ids are only needed right after a read; the condition checks them on every write anyway.
-    const slim = view.open.ids.size > 0 ? { ...view, open: { ...view.open, ids: EMPTY_PAGE.ids } } : view;
-    this.views.set(cacheKey, slim);
+    this.views.set(cacheKey, view);
     if (this.views.size > this.cacheSize) {
       const oldest = this.views.keys().next().value;
       if (oldest !== undefined) this.views.delete(oldest);

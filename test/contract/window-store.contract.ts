@@ -4,6 +4,10 @@
  *
  * Bounds the suite relies on, which every store must meet:
  *  - counts, tokens and context value counts are exact up to the saturation point (nothing is sampled);
+ *  - under `saturateOn: 'values'` eventIds are kept only up to the saturation point (ports.ts), so later events,
+ *    redeliveries included, are 'counted' without adding to `events`; their context (value counts, first/last seen,
+ *    identity) may or may not be added: the suite checks it only between the exact count at that point and the
+ *    count over every event;
  *  - a redelivered event of a bucket that has saturated may come back 'duplicate' or 'saturated' (either way it is
  *    not counted): a store may forget eventIds once a bucket is full;
  *  - expiry is judged against the `now` argument only (simulated time), never the wall clock.
@@ -59,6 +63,7 @@ interface EventSpec {
   readonly eventId?: string;
   readonly values?: readonly string[];
   readonly expiresAt?: number;
+  readonly saturateOn?: CountedEvent['saturateOn'];
   readonly context?: Partial<EventContext>;
 }
 
@@ -72,6 +77,7 @@ function ev(spec: EventSpec = {}): CountedEvent {
     eventId: spec.eventId ?? `evt-${sequence}`,
     values: spec.values ?? [],
     expiresAt: spec.expiresAt ?? EXP + (bucket - B0) * 60,
+    ...(spec.saturateOn ? { saturateOn: spec.saturateOn } : {}),
     context: { ...BASE_CONTEXT, eventTime: bucket * MINUTE + 1000, ...spec.context },
   };
 }
@@ -244,10 +250,28 @@ export function describeWindowStoreContract(
         expect(b.events).toBe(3);
       });
 
-      it('caps tokens at the saturation point in arrival order and saturates the bucket', async () => {
+      it('caps tokens at the saturation point in arrival order, without saturating an events-counting bucket', async () => {
         // Act
         const outcomes = await store.record(
-          [ev({ values: ['a', 'b'] }), ev({ values: ['c', 'd'] }), ev({ values: ['a'] })],
+          [ev({ values: ['a', 'b'] }), ev({ values: ['c', 'd', 'e'] }), ev({ values: ['a', 'f'] })],
+          opts(4),
+        );
+        // Assess
+        expect(outcomes).toEqual(['counted', 'counted', 'counted']);
+        const b = await onlyBucket(store);
+        expect(sorted(b.values)).toEqual(['a', 'b', 'c', 'd']);
+        expect(b.events).toBe(3);
+        expect(b.saturated).toBe(false);
+      });
+
+      it('saturates a bucket that counts distinct values once it holds `saturation` tokens', async () => {
+        // Act
+        const outcomes = await store.record(
+          [
+            ev({ values: ['a', 'b'], saturateOn: 'values' }),
+            ev({ values: ['c', 'd'], saturateOn: 'values' }),
+            ev({ values: ['e'], saturateOn: 'values' }),
+          ],
           opts(3),
         );
         // Assess
@@ -256,6 +280,21 @@ export function describeWindowStoreContract(
         expect(sorted(b.values)).toEqual(['a', 'b', 'c']);
         expect(b.events).toBe(2);
         expect(b.saturated).toBe(true);
+      });
+
+      it('never saturates a distinct-values bucket on repeats; its event count stops at the saturation point', async () => {
+        // Prepare: five reads of one secret, saturation 3
+        const first = ev({ values: ['a'], saturateOn: 'values' });
+        const rest = Array.from({ length: 4 }, () => ev({ values: ['a'], saturateOn: 'values' }));
+        // Act
+        const outcomes = await store.record([first, ...rest, first], opts(3));
+        // Assess
+        expect(outcomes).toEqual(['counted', 'counted', 'counted', 'counted', 'counted', 'duplicate']);
+        const b = await onlyBucket(store);
+        expect([b.events, b.values, b.saturated]).toEqual([3, ['a'], false]);
+        // context is exact for the events held; events past the saturation point may or may not add to it
+        expect(b.sourceIps[BASE_CONTEXT.sourceIp]).toBeGreaterThanOrEqual(3);
+        expect(b.sourceIps[BASE_CONTEXT.sourceIp]).toBeLessThanOrEqual(5);
       });
 
       it('does not add tokens of duplicates', async () => {
@@ -735,6 +774,7 @@ export function describeWindowStoreContract(
         ops: fc.array(opArb, { minLength: 1, maxLength: 40 }),
         batchSizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 40, maxLength: 40 }),
         saturation: fc.integer({ min: 1, max: 6 }),
+        saturateOn: fc.constantFrom('events' as const, 'values' as const),
         // tokens and source IP of event id i (redeliveries are identical, as CloudTrail's are)
         tokens: fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { maxLength: 3 }), {
           minLength: 15,
@@ -743,9 +783,9 @@ export function describeWindowStoreContract(
         ips: fc.array(fc.constantFrom('192.0.2.1', '192.0.2.2', '192.0.2.3'), { minLength: 15, maxLength: 15 }),
       });
 
-      it('bucket counts, tokens, saturation and outcomes equal the oracle for random record sequences', async () => {
+      it('bucket counts, tokens, saturation and outcomes equal the oracle for random record sequences, on either measure', async () => {
         await fc.assert(
-          fc.asyncProperty(caseArb, async ({ ops, batchSizes, saturation, tokens, ips }) => {
+          fc.asyncProperty(caseArb, async ({ ops, batchSizes, saturation, saturateOn, tokens, ips }) => {
             // Prepare
             const s = await makeStore();
             const toEvent = (op: Op): CountedEvent =>
@@ -754,26 +794,43 @@ export function describeWindowStoreContract(
                 bucket: B0 + op.bucket,
                 eventId: `id-${op.id}`,
                 values: tokens[op.id] ?? [],
+                saturateOn,
                 context: { sourceIp: ips[op.id] ?? '' },
               });
             // Oracle: per (key, bucket) in arrival order
             const oracle = new Map<
               string,
-              { ids: Set<string>; values: Set<string>; full: boolean; ips: Map<string, number> }
+              {
+                ids: Set<string>;
+                values: Set<string>;
+                full: boolean;
+                /** source IP counts of every counted event, and of those counted before `saturation` ids were held */
+                ips: Map<string, number>;
+                ipsExact: Map<string, number>;
+              }
             >();
             const expected: RecordOutcome[][] = [];
             for (const op of ops) {
               const id = `${op.key}/${op.bucket}`;
-              const b = oracle.get(id) ?? { ids: new Set(), values: new Set(), full: false, ips: new Map() };
+              const b = oracle.get(id) ?? {
+                ids: new Set(),
+                values: new Set(),
+                full: false,
+                ips: new Map(),
+                ipsExact: new Map(),
+              };
               oracle.set(id, b);
               const e = toEvent(op);
               if (b.ids.has(e.eventId)) expected.push(b.full ? ['duplicate', 'saturated'] : ['duplicate']);
               else if (b.full) expected.push(['saturated']);
               else {
-                b.ids.add(e.eventId);
+                // eventIds and tokens are kept up to the saturation point; the bucket saturates on its measure
+                const ip = e.context.sourceIp;
+                if (b.ids.size < saturation) b.ipsExact.set(ip, (b.ipsExact.get(ip) ?? 0) + 1);
+                if (b.ids.size < saturation) b.ids.add(e.eventId);
                 for (const t of e.values) if (b.values.size < saturation) b.values.add(t);
-                if (b.ids.size >= saturation || b.values.size >= saturation) b.full = true;
-                b.ips.set(e.context.sourceIp, (b.ips.get(e.context.sourceIp) ?? 0) + 1);
+                b.full = (saturateOn === 'values' ? b.values.size : b.ids.size) >= saturation;
+                b.ips.set(ip, (b.ips.get(ip) ?? 0) + 1);
                 expected.push(['counted']);
               }
             }
@@ -794,7 +851,12 @@ export function describeWindowStoreContract(
               expect(state?.events).toBe(b.ids.size);
               expect(state?.saturated).toBe(b.full);
               expect(sorted(state?.values ?? [])).toEqual(sorted([...b.values]));
-              expect(state?.sourceIps).toEqual(Object.fromEntries(b.ips));
+              // exact while fewer than `saturation` ids are held; past that, between that count and every event's
+              for (const [ip, all] of b.ips) {
+                expect(state?.sourceIps[ip]).toBeGreaterThanOrEqual(b.ipsExact.get(ip) ?? 0);
+                expect(state?.sourceIps[ip] ?? 0).toBeLessThanOrEqual(all);
+              }
+              expect(Object.keys(state?.sourceIps ?? {}).every((ip) => b.ips.has(ip))).toBe(true);
             }
             expect(await s.activeKeys(B0, B0 + 2, NOW)).toEqual(sorted([...new Set(ops.map((o) => o.key))]));
           }),

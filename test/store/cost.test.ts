@@ -21,9 +21,16 @@ const SATURATION = 200; // default THRESHOLD 20 × SATURATION_FACTOR 10
 const secretArn = (i: number) =>
   `arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/service-${String(i).padStart(3, '0')}/api-key-AbC12d`;
 
-function event(key: string, bucket: number, n: number, secret: number): CountedEvent {
+function event(
+  key: string,
+  bucket: number,
+  n: number,
+  secret: number,
+  saturateOn: CountedEvent['saturateOn'] = 'events',
+): CountedEvent {
   return {
     key,
+    saturateOn,
     bucket,
     eventId: `6f1c7d0e-${key.length}-4a3b-9c2d-${String(n).padStart(12, '0')}-${key}`,
     values: [createHash('sha256').update(secretArn(secret)).digest('base64url').slice(0, 12)],
@@ -116,5 +123,21 @@ describe('DynamoDB store write cost (as AWS bills it)', () => {
     expect(perEvent(capacity, events.length)).toBeLessThanOrEqual(0.1);
     const [bucket] = (await stores[0]?.readBuckets(key, B0, B0, B0 * 60_000)) ?? [];
     expect(bucket?.events).toBe(SATURATION);
+  }, 120_000);
+
+  test('one identity re-reading one secret 5 000 times a minute under distinct counting stays within 0.1', async () => {
+    // Prepare: distinct counting never saturates on repeats, so the cost must come from the quiet-repeat path
+    const client = testClient();
+    const store = new DynamoDbWindowStore(client, { tableName: await freshTable(client, 'cost-repeat') });
+    const capacity = meter(client);
+    const key = 'AROA3EXAMPLEROLEID7Q:poller';
+    const events = Array.from({ length: 5000 }, (_, n) => event(key, B0, n, 7, 'values'));
+    // Act
+    for (const e of events) await store.record([e], { saturation: SATURATION, now: B0 * 60_000 });
+    // Assess
+    report('1 identity x 5000/min, one secret, distinct counting', capacity, events.length);
+    expect(perEvent(capacity, events.length)).toBeLessThanOrEqual(0.1);
+    const [bucket] = await store.readBuckets(key, B0, B0, B0 * 60_000);
+    expect([bucket?.events, bucket?.values.length, bucket?.saturated]).toEqual([SATURATION, 1, false]);
   }, 120_000);
 });

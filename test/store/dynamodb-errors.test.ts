@@ -3,7 +3,6 @@
  * AWS retries), which are expected outcomes, and how a batch is spread over UpdateItem calls.
  */
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -21,7 +20,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { StoreError } from '../../lib/errors';
 import type { CountedEvent, EventContext } from '../../lib/ports';
-import { DynamoDbWindowStore, ID_DIGEST_BYTES } from '../../lib/store/dynamodb';
+import { DynamoDbWindowStore, digest7, ID_DIGEST_BYTES } from '../../lib/store/dynamodb';
 
 const BASE = JSON.parse(
   readFileSync(path.join(__dirname, '..', 'fixtures', 'store', 'event-context.json'), 'utf8'),
@@ -198,5 +197,5 @@ describe('DynamoDB store batching', () => {
 
 /** The store's dedup digest of an eventId. */
 async function digest(eventId: string): Promise<Uint8Array> {
-  return createHash('sha256').update(eventId).digest().subarray(0, ID_DIGEST_BYTES);
+  return digest7(eventId, ID_DIGEST_BYTES);
 }
