@@ -853,7 +853,7 @@ export function describeWindowStoreContract(
               expect(sorted(state?.values ?? [])).toEqual(sorted([...b.values]));
               // exact while fewer than `saturation` ids are held; past that, between that count and every event's
               for (const [ip, all] of b.ips) {
-                expect(state?.sourceIps[ip]).toBeGreaterThanOrEqual(b.ipsExact.get(ip) ?? 0);
+                expect(state?.sourceIps[ip] ?? 0).toBeGreaterThanOrEqual(b.ipsExact.get(ip) ?? 0);
                 expect(state?.sourceIps[ip] ?? 0).toBeLessThanOrEqual(all);
               }
               expect(Object.keys(state?.sourceIps ?? {}).every((ip) => b.ips.has(ip))).toBe(true);
