@@ -542,12 +542,14 @@ function quietRepeat(e: CountedEvent, view: BucketView, saturation: number): boo
 
 /** Merges the pages of one bucket (any order) into the state the engine reads. */
 function bucketStateOf(bucket: number, pages: readonly Item[], side: Item | undefined): BucketState {
-  const counts: Record<FieldProp, Record<string, number>> = {
-    eventNames: {},
-    sourceIps: {},
-    userAgents: {},
-    regions: {},
-    secrets: {},
+  // Maps, not plain objects: value texts are attacker-chosen, and a text such as `constructor` or `__proto__` used as
+  // an object key would read (and clobber) Object.prototype members instead of counting.
+  const counts: Record<FieldProp, Map<string, number>> = {
+    eventNames: new Map(),
+    sourceIps: new Map(),
+    userAgents: new Map(),
+    regions: new Map(),
+    secrets: new Map(),
   };
   const props = Object.fromEntries(FIELDS.map((f) => [f.tag, f.prop])) as Record<FieldTag, FieldProp>;
   const texts: Item = { ...side };
@@ -578,7 +580,7 @@ function bucketStateOf(bucket: number, pages: readonly Item[], side: Item | unde
       // A text can only be missing if its side item was lost: show the digest rather than drop the count.
       const text = rest === '~' ? OTHER_VALUE : (texts[textName(tag, rest)]?.S ?? `#${rest}`);
       const target = counts[props[tag]];
-      target[text] = (target[text] ?? 0) + (numberOf(value) ?? 0);
+      target.set(text, (target.get(text) ?? 0) + (numberOf(value) ?? 0));
     }
   }
   const identity = latest?.identity ?? {};
@@ -589,11 +591,12 @@ function bucketStateOf(bucket: number, pages: readonly Item[], side: Item | unde
     saturated,
     firstSeen: Number.isFinite(firstSeen) ? firstSeen : 0,
     lastSeen: Number.isFinite(lastSeen) ? lastSeen : 0,
-    eventNames: counts.eventNames,
-    sourceIps: counts.sourceIps,
-    userAgents: counts.userAgents,
-    regions: counts.regions,
-    secrets: counts.secrets,
+    // Object.fromEntries defines own data properties, so even `__proto__` becomes an ordinary key.
+    eventNames: Object.fromEntries(counts.eventNames),
+    sourceIps: Object.fromEntries(counts.sourceIps),
+    userAgents: Object.fromEntries(counts.userAgents),
+    regions: Object.fromEntries(counts.regions),
+    secrets: Object.fromEntries(counts.secrets),
     identity: {
       accountId: stringOf(identity.a),
       userArn: stringOf(identity.u),
