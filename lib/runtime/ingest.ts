@@ -77,7 +77,9 @@ export async function handleIngest(
     } catch {
       total.received++;
       total.skipped['unparsable-json']++;
-      logger.warn('dropping unparsable SQS message', { messageId: message.messageId, bytes: message.body.length });
+      // `body` is typed as text, but a hand-made or corrupted event may lack it: that must not fail the batch.
+      const bytes = typeof message.body === 'string' ? message.body.length : undefined;
+      logger.warn('dropping unparsable SQS message', { messageId: message.messageId, bytes });
       continue;
     }
     try {
