@@ -3,7 +3,8 @@
  * 2 usage or configuration error (the message names the option and the accepted values).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../errors';
+import { ConfigError, PublishError, StoreError } from '../errors';
+import { registerAws } from './aws';
 import { registerReplay } from './replay';
 import { registerTune } from './tune';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerReplay(program);
   registerTune(program);
+  registerAws(program);
   return program;
 }
 
@@ -38,6 +40,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`rsr: ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof StoreError || error instanceof PublishError) {
+      // An AWS call failed: say which, and why, without a stack trace.
+      const cause = error.cause as { name?: string; message?: string } | undefined;
+      process.stderr.write(
+        `rsr: ${error.message}${cause ? `: ${cause.name ?? 'Error'}: ${cause.message ?? ''}` : ''}\n`,
+      );
+      return EXIT.input;
     }
     process.stderr.write(`rsr: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.input;

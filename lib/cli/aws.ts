@@ -1,0 +1,104 @@
+/**
+ * Commands that talk to AWS (or to a compatible local server through the SDK's standard endpoint variables):
+ * `rsr create-table` and `rsr fire-drill`. Credentials and region come from the standard AWS chain.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Command } from 'commander';
+import { ENV, loadConfig, type Overrides } from '../config';
+import { ALERT_SCHEMA_VERSION, type Alert, MITRE, RULE_ID } from '../engine/alert';
+import { ConfigError } from '../errors';
+import { SnsPublisher } from '../notify/sns';
+import { createTable } from '../store/create-table';
+
+const log = {
+  info: (message: string, data?: Record<string, unknown>) =>
+    process.stderr.write(`${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`),
+  warn: (message: string, data?: Record<string, unknown>) =>
+    process.stderr.write(`warning: ${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`),
+};
+
+/** A synthetic alert, unmistakably marked, for checking email and Slack delivery without touching a secret. */
+export function fireDrillAlert(now: number): Alert {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const id = `rsr-fire-drill-${now}`;
+  return {
+    kind: 'alert',
+    schemaVersion: ALERT_SCHEMA_VERSION,
+    alertId: id,
+    threadId: id,
+    continuation: false,
+    rule: RULE_ID,
+    preset: 'elastic-2024',
+    identity: 'FIRE-DRILL-synthetic-test-alert',
+    groupBy: 'principal',
+    countMode: 'events',
+    count: 20,
+    countIsLowerBound: false,
+    threshold: 20,
+    reasons: ['fire-drill'],
+    reasonCounts: [{ reason: 'fire-drill', count: 20, threshold: 20 }],
+    windowMinutes: 9,
+    distinctSecrets: 0,
+    windowStart: iso(now - 10 * 60_000),
+    windowEnd: iso(now),
+    crossedAt: iso(now),
+    firstSeen: iso(now - 60_000),
+    lastSeen: iso(now),
+    accountId: '',
+    userArn: 'FIRE DRILL - no secret was read; this message only tests alert delivery',
+    userName: 'FIRE-DRILL',
+    identityType: 'FireDrill',
+    accessKeyId: '',
+    eventNames: [{ value: 'FIRE-DRILL', count: 20 }],
+    sourceIps: [],
+    userAgents: [{ value: 'rsr fire-drill', count: 20 }],
+    regions: [],
+    secrets: [],
+    severity: 'medium',
+    riskScore: 47,
+    mitre: MITRE,
+    detectedAt: iso(now),
+  };
+}
+
+export function registerAws(program: Command): void {
+  program
+    .command('create-table')
+    .description(
+      'create the DynamoDB table (keys, indexes, TTL when supported) at the standard AWS endpoint, and wait until it is active',
+    )
+    .option('--table-name <name>', `table name [env ${ENV.tableName}]`)
+    .action(async (opts: { tableName?: string }) => {
+      const overrides: Overrides = opts.tableName
+        ? { tableName: { value: opts.tableName, source: '--table-name' } }
+        : {};
+      const config = loadConfig(process.env, overrides);
+      const client = new DynamoDBClient({});
+      try {
+        const outcome = await createTable(client, config.tableName, { log });
+        process.stdout.write(`${outcome === 'created' ? 'created' : 'already exists'}: ${config.tableName}\n`);
+      } finally {
+        client.destroy();
+      }
+    });
+
+  program
+    .command('fire-drill')
+    .description('publish a clearly marked synthetic alert to the topic, to check email and Slack delivery')
+    .option('--topic-arn <arn>', `SNS topic ARN [env ${ENV.topicArn}]`)
+    .action(async (opts: { topicArn?: string }) => {
+      const overrides: Overrides = opts.topicArn ? { topicArn: { value: opts.topicArn, source: '--topic-arn' } } : {};
+      const config = loadConfig(process.env, overrides);
+      if (!config.topicArn)
+        throw new ConfigError('--topic-arn', undefined, `an SNS topic ARN (or set ${ENV.topicArn})`);
+      const client = new SNSClient({});
+      try {
+        const alert = fireDrillAlert(Date.now());
+        await new SnsPublisher({ client, topicArn: config.topicArn, httpsFormat: config.httpsFormat }).publish(alert);
+        process.stdout.write(`published fire drill ${alert.alertId} to ${config.topicArn}\n`);
+      } finally {
+        client.destroy();
+      }
+    });
+}

@@ -1,0 +1,77 @@
+/** `rsr create-table` and `rsr fire-drill` through the real bundle against dynalite and fauxqs. */
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { rsrAsync as rsr } from '../support/cli';
+import { uniqueTableName, useDynalite } from '../support/dynalite';
+import { type Fauxqs, startFauxqs } from '../support/fauxqs';
+
+useDynalite();
+
+const awsEnv = () => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB as string,
+});
+
+describe('rsr create-table', () => {
+  it('creates the table, then exits 0 saying it already exists', async () => {
+    // Prepare
+    const name = uniqueTableName('cli');
+    // Act
+    const first = await rsr(['create-table', '--table-name', name], { env: awsEnv() });
+    const second = await rsr(['create-table', '--table-name', name], { env: awsEnv() });
+    // Assess
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`created: ${name}`);
+    expect(first.stderr).toMatch(/TimeToLive|TTL/i); // dynalite rejects UpdateTimeToLive: warned, not fatal
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`already exists: ${name}`);
+  });
+
+  it('exits 2 on an invalid table name, naming the option', async () => {
+    const r = await rsr(['create-table', '--table-name', 'x'], { env: awsEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--table-name');
+  });
+});
+
+describe('rsr fire-drill', () => {
+  let server: Fauxqs;
+  beforeAll(async () => {
+    server = await startFauxqs();
+  }, 90_000);
+  afterAll(async () => server?.stop());
+
+  it('publishes a clearly marked synthetic alert to the topic', async () => {
+    // Prepare
+    const options = { region: 'us-east-1', endpoint: server.endpoint };
+    const sns = new SNSClient(options);
+    const sqs = new SQSClient(options);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'rsr-drill' }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'rsr-drill-q' }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    // Act
+    const r = await rsr(['fire-drill', '--topic-arn', TopicArn as string], {
+      env: { ...awsEnv(), AWS_ENDPOINT_URL_SNS: server.endpoint },
+    });
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+    // Assess
+    expect(r.code).toBe(0);
+    expect(Messages).toHaveLength(1);
+    const body = JSON.parse(Messages[0]?.Body ?? '{}') as { Subject: string; Message: string };
+    expect(body.Subject).toMatch(/FIRE-DRILL/);
+    const email = (JSON.parse(body.Message) as { email: string }).email;
+    expect(email).toMatch(/no secret was read/i);
+    sns.destroy();
+    sqs.destroy();
+  });
+
+  it('exits 2 without a topic, naming the option and the variable', async () => {
+    const r = await rsr(['fire-drill'], { env: awsEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--topic-arn');
+    expect(r.stderr).toContain('TOPIC_ARN');
+  });
+});
