@@ -203,7 +203,9 @@ export class MemoryWindowStore implements WindowStore {
 
   async claimAlert(claim: AlertClaim, previousAlertId: string | undefined, now: number): Promise<boolean> {
     if (this.claimIds.has(claim.alertId)) return false;
-    const current = await this.lastAlert(claim.key, now);
+    // Check and write with no await in between, so concurrent claims cannot both see the old latest claim.
+    const latest = this.claims.get(claim.key);
+    const current = latest && isLive(latest.expiresAt, now) ? latest : undefined;
     if (current?.alertId !== previousAlertId) return false;
     this.claims.set(claim.key, claim);
     this.claimIds.add(claim.alertId);
