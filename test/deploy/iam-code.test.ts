@@ -78,15 +78,18 @@ describe('DynamoDB operations the store sends', () => {
     );
     const tableName = 'iam-code-test';
     await client.send(new dynamodb.CreateTableCommand(tableDefinition(tableName)));
-    const raw = new DynamoDbWindowStore(client, { tableName, lookBackReuseMs: 0 });
-    const store = new Proxy(raw, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function' || !(name in METHOD_ROLE)) return value;
-        return (...args: unknown[]) =>
-          current.run(name as keyof WindowStore, () => (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    }) as WindowStore;
+    const traced = (raw: DynamoDbWindowStore) =>
+      new Proxy(raw, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof value !== 'function' || !(name in METHOD_ROLE)) return value;
+          return (...args: unknown[]) =>
+            current.run(name as keyof WindowStore, () => (value as (...a: unknown[]) => unknown).apply(target, args));
+        },
+      }) as WindowStore;
+    const store = traced(new DynamoDbWindowStore(client, { tableName, lookBackReuseMs: 0 }));
+    // A second Lambda container joining the same busy bucket reads it first (GetItem).
+    const otherContainer = traced(new DynamoDbWindowStore(client, { tableName, lookBackReuseMs: 0 }));
 
     const minute = 60_000;
     const t0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -128,6 +131,7 @@ describe('DynamoDB operations the store sends', () => {
     const longAgent = `custom-agent/${'x'.repeat(2000)}`;
     await store.record([event(1), event(2), event(1), event(3, { userAgent: longAgent })], { saturation: 3, now });
     await store.record([event(4), event(5)], { saturation: 3, now });
+    await otherContainer.record([event(1), event(6)], { saturation: 3, now });
     await store.activeKeys(b0 - 10, b0, now);
     await store.readBuckets('AIDAEXAMPLEMALLORY01', b0 - 10, b0, now);
     await store.lastAlert('AIDAEXAMPLEMALLORY01', now);
