@@ -184,14 +184,23 @@ function boolean(name: string, raw: string): boolean {
   throw new ConfigError(name, raw, 'true or false');
 }
 
-function subsetOf<T extends string>(name: string, raw: string, accepted: readonly T[], allowEmpty: boolean): readonly T[] {
+function subsetOf<T extends string>(
+  name: string,
+  raw: string,
+  accepted: readonly T[],
+  allowEmpty: boolean,
+): readonly T[] {
   const names = raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0 && s.toLowerCase() !== 'none');
   const bad = names.filter((n) => !(accepted as readonly string[]).includes(n));
   if (bad.length > 0 || (!allowEmpty && names.length === 0)) {
-    throw new ConfigError(name, raw, `a comma-separated list of ${accepted.join(', ')}${allowEmpty ? ' (or none)' : ''}`);
+    throw new ConfigError(
+      name,
+      raw,
+      `a comma-separated list of ${accepted.join(', ')}${allowEmpty ? ' (or none)' : ''}`,
+    );
   }
   return Object.freeze([...new Set(names)] as T[]);
 }
@@ -232,7 +241,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Overrides = {
     eventNames: pick('eventNames', (s, v) => subsetOf(s, v, READ_API_NAMES, false)),
     browserExclusion: pick('browserExclusion', (s, v) => oneOf(s, v, BROWSER_EXCLUSIONS)),
     excludeAwsServiceCallers: pick('excludeAwsServiceCallers', boolean),
-    excludedSourceAddresses: pick('excludedSourceAddresses', (s, v) => (v.trim().toLowerCase() === 'none' ? [] : nameList(s, v))),
+    excludedSourceAddresses: pick('excludedSourceAddresses', (s, v) =>
+      v.trim().toLowerCase() === 'none' ? [] : nameList(s, v),
+    ),
     normaliseSecretIds: pick('normaliseSecretIds', boolean),
     signals: pick('signals', (s, v) => subsetOf(s, v, SIGNALS, true)),
     batchCallsThreshold: pick('batchCallsThreshold', (s, v) => integer(s, v, 1, 100_000)),

@@ -23,6 +23,12 @@ export interface EventContext {
   readonly userName: string;
   readonly identityType: string;
   readonly accessKeyId: string;
+  /** Investigation context (optional: stores written before it existed, and tests, may leave it out). */
+  readonly sessionIssuerArn?: string;
+  readonly mfaAuthenticated?: boolean;
+  readonly fromConsole?: boolean;
+  readonly invokedBy?: string;
+  readonly vpcEndpointId?: string;
 }
 
 /** One qualifying event, keyed and bucketed by the engine. */
@@ -59,6 +65,19 @@ export interface RecordOptions {
 /** Field -> value -> number of events that carried it (bounded by CONTEXT_VALUES_LIMIT + OTHER_VALUE). */
 export type ValueCounts = Readonly<Record<string, number>>;
 
+export interface BucketIdentity {
+  readonly accountId: string;
+  readonly userArn: string;
+  readonly userName: string;
+  readonly identityType: string;
+  readonly accessKeyId: string;
+  readonly sessionIssuerArn?: string;
+  readonly mfaAuthenticated?: boolean;
+  readonly fromConsole?: boolean;
+  readonly invokedBy?: string;
+  readonly vpcEndpointId?: string;
+}
+
 export interface BucketState {
   readonly bucket: number;
   /** Distinct eventIds counted (exact while not saturated). */
@@ -75,13 +94,7 @@ export interface BucketState {
   readonly regions: ValueCounts;
   readonly secrets: ValueCounts;
   /** Identity details of the latest event in the bucket. */
-  readonly identity: {
-    readonly accountId: string;
-    readonly userArn: string;
-    readonly userName: string;
-    readonly identityType: string;
-    readonly accessKeyId: string;
-  };
+  readonly identity: BucketIdentity;
 }
 
 export type ClaimStatus = 'pending' | 'sent' | 'overflowed';

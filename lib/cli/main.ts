@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, PublishError, StoreError } from '../errors';
 import { registerAws } from './aws';
+import { registerRedrive } from './redrive';
 import { registerReplay } from './replay';
 import { registerTune } from './tune';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerTune(program);
   registerAws(program);
+  registerRedrive(program);
   return program;
 }
 

@@ -3,6 +3,7 @@
  * the store's claim record. Bump ALERT_SCHEMA_VERSION on any incompatible change.
  */
 import type { CountMode, GroupBy, Preset } from '../config';
+import type { Investigation } from './investigate';
 
 export const ALERT_SCHEMA_VERSION = 1;
 export const RULE_ID = 'rapid-secret-retrieval';
@@ -72,6 +73,8 @@ export interface Alert {
   readonly mitre: typeof MITRE;
   /** When the evaluator decided to alert (ISO 8601 UTC). */
   readonly detectedAt: string;
+  /** What a responder checks first: credential kind, session, MFA, console, service caller, ready queries. */
+  readonly investigation?: Investigation;
 }
 
 /** Keys that crossed the threshold in a run after MAX_ALERTS_PER_RUN alerts were already produced. */

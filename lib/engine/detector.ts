@@ -86,6 +86,11 @@ export function toContext(e: AccessEvent): EventContext {
     userName: e.identity.userName,
     identityType: e.identity.type,
     accessKeyId: e.identity.accessKeyId,
+    ...(e.identity.sessionIssuerArn ? { sessionIssuerArn: e.identity.sessionIssuerArn } : {}),
+    ...(e.identity.mfaAuthenticated !== undefined ? { mfaAuthenticated: e.identity.mfaAuthenticated } : {}),
+    ...(e.identity.fromConsole ? { fromConsole: true } : {}),
+    ...(e.identity.invokedBy ? { invokedBy: e.identity.invokedBy } : {}),
+    ...(e.vpcEndpointId ? { vpcEndpointId: e.vpcEndpointId } : {}),
   };
 }
 

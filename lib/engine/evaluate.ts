@@ -17,6 +17,7 @@ import { PublishError } from '../errors';
 import {
   type AlertClaim,
   type AlertPublisher,
+  type BucketIdentity,
   type BucketState,
   OTHER_VALUE,
   type ValueCounts,
@@ -33,6 +34,7 @@ import {
   type ValueCount,
 } from './alert';
 import { parseKey } from './identity';
+import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
 import { MAIN_REASON, type Measure, measureOf, type Reason } from './signals';
 import {
   BUCKET_MS,
@@ -120,7 +122,7 @@ export function buildAlert(
   const tokens = new Set<string>();
   for (const b of inWindow) for (const v of b.values) tokens.add(v);
   const alertId = alertIdOf(config, key, decision.crossing.end);
-  return {
+  const alert: Alert = {
     kind: 'alert',
     schemaVersion: ALERT_SCHEMA_VERSION,
     alertId,
@@ -172,6 +174,21 @@ export function buildAlert(
     riskScore: 47,
     mitre: MITRE,
     detectedAt: iso(now),
+  };
+  return { ...alert, investigation: investigationOf(alert, latest?.identity) };
+}
+
+function investigationOf(alert: Alert, identity: BucketIdentity | undefined): Investigation {
+  return {
+    accessKeyKind: accessKeyKind(alert.accessKeyId),
+    sessionIssuerArn: identity?.sessionIssuerArn ?? '',
+    mfaAuthenticated: identity?.mfaAuthenticated,
+    consoleSession: identity?.fromConsole === true,
+    awsServiceCaller: identity?.invokedBy ?? '',
+    vpcEndpointId: identity?.vpcEndpointId ?? '',
+    distinctRegions: alert.regions.filter((r) => r.value !== OTHER_VALUE).length,
+    ...queriesFor(alert),
+    eventHistoryUrl: eventHistoryUrl(alert),
   };
 }
 

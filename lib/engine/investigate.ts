@@ -40,7 +40,11 @@ function identityPredicate(alert: Pick<Alert, 'groupBy' | 'identity'>, column: (
   return `(${column('arn')} = ${sqlString(alert.identity)} OR ${column('sessionContext.sessionIssuer.arn')} = ${sqlString(alert.identity)})`;
 }
 
-const sqlTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+const sqlTime = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '');
 
 export function queriesFor(alert: Pick<Alert, 'groupBy' | 'identity' | 'windowStart' | 'windowEnd'>) {
   const from = Date.parse(alert.windowStart) - WINDOW_PADDING_MS;
@@ -62,7 +66,9 @@ export function queriesFor(alert: Pick<Alert, 'groupBy' | 'identity' | 'windowSt
   return { cloudTrailLakeQuery: lake, athenaQuery: athena };
 }
 
-export function eventHistoryUrl(alert: Pick<Alert, 'accessKeyId' | 'userName' | 'regions' | 'windowStart' | 'windowEnd'>): string {
+export function eventHistoryUrl(
+  alert: Pick<Alert, 'accessKeyId' | 'userName' | 'regions' | 'windowStart' | 'windowEnd'>,
+): string {
   const first = alert.regions.find((r) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(r.value));
   const region = first?.value ?? 'us-east-1';
   // The console reads these filters from the fragment; they are not a documented interface (the CLI's

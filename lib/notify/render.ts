@@ -234,6 +234,38 @@ function shortenedNote(o: RenderOptions): string[] {
   return [...lines, ''];
 }
 
+/** Context a responder checks first, plus ready queries (values in them are SQL-escaped, not neutralised). */
+function investigationText(a: Alert, v: (s: string) => string): string[] {
+  const i = a.investigation;
+  if (!i) return [];
+  const yesNo = (b: boolean | undefined) => (b === undefined ? 'not recorded' : b ? 'yes' : 'no');
+  return [
+    'CONTEXT',
+    `  Credentials: ${i.accessKeyKind === 'long-term' ? 'long-term access key (AKIA): an IAM user key that stays valid until rotated' : i.accessKeyKind === 'temporary' ? 'temporary credentials (ASIA): an STS session' : 'unknown kind'}`,
+    ...(i.sessionIssuerArn ? [`  Session issued by role: ${v(i.sessionIssuerArn)}`] : []),
+    `  MFA used for the session: ${yesNo(i.mfaAuthenticated)}`,
+    `  Console session: ${i.consoleSession ? 'yes' : 'no'}`,
+    `  Made by an AWS service on the principal's behalf: ${i.awsServiceCaller ? v(i.awsServiceCaller) : 'no'}`,
+    `  Through a VPC endpoint: ${i.vpcEndpointId ? v(i.vpcEndpointId) : 'no'}`,
+    `  Distinct regions: ${num(i.distinctRegions)}`,
+    '  CloudTrail Lake (replace $EDS_ID with your event data store):',
+    ...i.cloudTrailLakeQuery.split('\n').map((l) => `    ${neutralizeQueryLine(l)}`),
+    '  Athena (replace cloudtrail_logs with your CloudTrail table):',
+    ...i.athenaQuery.split('\n').map((l) => `    ${neutralizeQueryLine(l)}`),
+    `  Event history: ${i.eventHistoryUrl}`,
+    '',
+  ];
+}
+
+/**
+ * Query lines keep their SQL quoting; only characters that could break the plain-text mail (control and bidi
+ * characters) are made visible. The identity inside is already an SQL string literal.
+ */
+function neutralizeQueryLine(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/g, '?');
+}
+
 function alertText(a: Alert, o: RenderOptions): string {
   const v = (s: string) => (s === '' ? '(none recorded)' : neutralize(s, o.valueMax));
   const minutes = windowLengthMinutes(a);
@@ -297,6 +329,7 @@ function alertText(a: Alert, o: RenderOptions): string {
     `  Last read: ${v(a.lastSeen)}`,
     `  Detected: ${v(a.detectedAt)}`,
     '',
+    ...investigationText(a, v),
     'WHAT TO CHECK NEXT',
     '1. Ask the owner of this identity (the team or application behind it) whether this burst was expected,',
     '   for example a deployment, a restart of many tasks, a migration or a new batch job.',

@@ -80,7 +80,7 @@ const A = {
   frozen: 'fz',
   firstSeen: 'fs',
   lastSeen: 'ls',
-  /** identity of the page's latest event (M: a, u, n, t, k) */
+  /** identity of the page's latest event (M: a, u, n, t, k; r, m, c, b, v only when present) */
   identity: 'id',
   /** bytes of value text stored inline (N; page 1 only) */
   inlineBytes: 'tb',
@@ -153,8 +153,6 @@ const CLAIM_NOTIFICATION_MAX = 380 * 1024;
 const MAX_ATTEMPTS = 16;
 /** BatchGetItem rounds for unprocessed keys. */
 const MAX_BATCH_ROUNDS = 8;
-/** Above this many items the look-back is not kept in memory (readBuckets then reads per key). */
-const LOOK_BACK_MAX_ITEMS = 20_000;
 /** A look-back longer than a week is a caller bug, not a query plan. */
 const MAX_RANGE_BUCKETS = 7 * 24 * 60;
 
@@ -513,9 +511,20 @@ function planRecord(e: CountedEvent, id: Buffer, view: BucketView, saturation: n
     x.absentOr(A.lastSeen, '<=', num(t));
     x.set(A.lastSeen, num(t));
     const c = e.context;
-    x.set(A.identity, {
-      M: { a: str(c.accountId), u: str(c.userArn), n: str(c.userName), t: str(c.identityType), k: str(c.accessKeyId) },
-    });
+    // Investigation fields only when present, to keep the hot item small.
+    const m: Record<string, AttributeValue> = {
+      a: str(c.accountId),
+      u: str(c.userArn),
+      n: str(c.userName),
+      t: str(c.identityType),
+      k: str(c.accessKeyId),
+    };
+    if (c.sessionIssuerArn) m.r = str(c.sessionIssuerArn);
+    if (c.mfaAuthenticated !== undefined) m.m = { BOOL: c.mfaAuthenticated };
+    if (c.fromConsole) m.c = { BOOL: true };
+    if (c.invokedBy) m.b = str(c.invokedBy);
+    if (c.vpcEndpointId) m.v = str(c.vpcEndpointId);
+    x.set(A.identity, { M: m });
   }
   if (s.expiresAt === undefined || e.expiresAt > s.expiresAt) {
     x.absentOr(A.exp, '<=', num(e.expiresAt));
@@ -603,6 +612,11 @@ function bucketStateOf(bucket: number, pages: readonly Item[], side: Item | unde
       userName: stringOf(identity.n),
       identityType: stringOf(identity.t),
       accessKeyId: stringOf(identity.k),
+      ...(identity.r ? { sessionIssuerArn: stringOf(identity.r) } : {}),
+      ...(identity.m?.BOOL !== undefined ? { mfaAuthenticated: identity.m.BOOL } : {}),
+      ...(identity.c?.BOOL ? { fromConsole: true } : {}),
+      ...(identity.b ? { invokedBy: stringOf(identity.b) } : {}),
+      ...(identity.v ? { vpcEndpointId: stringOf(identity.v) } : {}),
     },
   };
 }
@@ -836,17 +850,18 @@ export class DynamoDbWindowStore implements WindowStore {
     );
     const grouped = groupPages(pages.flat());
     const live: PagesByKey = new Map();
-    let count = 0;
     for (const [key, buckets] of grouped) {
       for (const [bucket, items] of buckets) {
         if (!bucketLive(items, now)) continue;
         const kept = live.get(key) ?? new Map<number, Item[]>();
         kept.set(bucket, items);
         live.set(key, kept);
-        count += items.length;
       }
     }
-    if (this.lookBackReuseMs > 0 && count <= LOOK_BACK_MAX_ITEMS) {
+    // Kept whatever their number: every item of the look-back is in memory at this point anyway, so keeping them
+    // adds no peak, while dropping them costs readBuckets a BatchGetItem per key (10 RU each: at 100 000 active
+    // keys, 1 M RU and minutes per run; docs/PERFORMANCE.md). Memory is bounded by the look-back, ~2 KB per item.
+    if (this.lookBackReuseMs > 0) {
       this.lookBack = { from: fromBucket, to: toBucket, now, readAt: Date.now(), pages: live };
     }
     return [...live.keys()].sort();

@@ -9,6 +9,7 @@
  */
 import {
   type AlertClaim,
+  type BucketIdentity,
   type BucketState,
   CONTEXT_VALUES_LIMIT,
   type CountedEvent,
@@ -32,7 +33,7 @@ interface MutableBucket {
   userAgents: Map<string, number>;
   regions: Map<string, number>;
   secrets: Map<string, number>;
-  identity: BucketState['identity'];
+  identity: BucketIdentity;
   /** Read view, rebuilt only after a write (replay reads the same buckets once per simulated minute). */
   snapshot: BucketState | undefined;
 }
@@ -120,6 +121,11 @@ export class MemoryWindowStore implements WindowStore {
         userName: c.userName,
         identityType: c.identityType,
         accessKeyId: c.accessKeyId,
+        ...(c.sessionIssuerArn ? { sessionIssuerArn: c.sessionIssuerArn } : {}),
+        ...(c.mfaAuthenticated !== undefined ? { mfaAuthenticated: c.mfaAuthenticated } : {}),
+        ...(c.fromConsole ? { fromConsole: true } : {}),
+        ...(c.invokedBy ? { invokedBy: c.invokedBy } : {}),
+        ...(c.vpcEndpointId ? { vpcEndpointId: c.vpcEndpointId } : {}),
       };
     }
     return 'counted';
