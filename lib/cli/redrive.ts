@@ -65,7 +65,7 @@ export function formatReport(r: RedriveReport): string {
     `  EventBridge events          ${r.byShape['eventbridge-event']}`,
     `  Lambda invocation records   ${r.byShape['lambda-invocation-record']}`,
     `  unrecognised                ${r.byShape.unrecognised}`,
-    `${r.dryRun ? 'would move          ' : 'moved (ingested, deleted)'} ${r.moved}`,
+    r.dryRun ? `would move          ${r.moved}` : `moved               ${r.moved} (ingested, then deleted)`,
     `left in the queue   ${r.left}${leftReasons ? ` (${leftReasons})` : ''}`,
     `records             ${rec.received} (${counting})`,
     `skipped             ${skipped || 'none'}`,
@@ -126,7 +126,10 @@ export function registerRedrive(program: Command): void {
       const hasRegion = Boolean(process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION);
       const region = hasRegion ? undefined : regionOfQueueUrl(opts.queueUrl);
       const clientOptions = region ? { region } : {};
-      const sqs = new SQSClient(clientOptions);
+      // By default the SDK sends SQS calls to the queue URL's host. When the operator names an endpoint through the
+      // standard variables (a local emulator, a VPC endpoint), that endpoint is meant: keep it.
+      const endpointSet = Boolean(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL);
+      const sqs = new SQSClient({ ...clientOptions, useQueueUrlAsEndpoint: !endpointSet });
       const dynamodb = new DynamoDBClient(clientOptions);
       try {
         const resolved = await resolve.withParameterExceptions(config, () => new SSMClient(clientOptions));
