@@ -29,7 +29,7 @@ function formatAlert(a: Alert): string {
     .map((s) => inert(String(s)))
     .join(', ');
   const lines = [
-    `ALERT ${a.continuation ? '(continues ' + a.threadId + ') ' : ''}rapid secret retrieval — severity ${a.severity}`,
+    `ALERT ${a.continuation ? `(continues ${a.threadId}) ` : ''}rapid secret retrieval — severity ${a.severity}`,
     `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}`,
     a.userArn ? `  arn        ${inert(a.userArn)}` : undefined,
     a.accessKeyId
