@@ -259,11 +259,17 @@ function investigationText(a: Alert, v: (s: string) => string): string[] {
 
 /**
  * Query lines keep their SQL quoting; only characters that could break the plain-text mail (control and bidi
- * characters) are made visible. The identity inside is already an SQL string literal.
+ * characters) are made visible, and URL schemes are defanged: an IAM role path may hold any printable ASCII, so under
+ * GROUP_BY=actor the identity can carry `https://…`, which mail clients would turn into a live link. The identity
+ * inside is already an SQL string literal (a defanged one no longer matches, which the reader can see).
  */
 function neutralizeQueryLine(line: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return line.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/g, '?');
+  return (
+    line
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f]/g, '?')
+      .replace(/:\/\//g, '[:]//')
+  );
 }
 
 function alertText(a: Alert, o: RenderOptions): string {
