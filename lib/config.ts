@@ -66,6 +66,8 @@ export interface RuntimeConfig extends DetectionConfig {
   readonly logLevel: LogLevel;
   /** How long an evaluator holds the claim on an alert it is publishing before another may take it over. */
   readonly alertLeaseSeconds: number;
+  /** Also import each alert into Security Hub as a finding (evaluator only; best effort after SNS). */
+  readonly securityHub: boolean;
 }
 
 export const DEFAULTS: RuntimeConfig = Object.freeze({
@@ -95,6 +97,7 @@ export const DEFAULTS: RuntimeConfig = Object.freeze({
   httpsFormat: 'chatbot',
   logLevel: 'INFO',
   alertLeaseSeconds: 120,
+  securityHub: false,
 } satisfies RuntimeConfig);
 
 /** Preset defaults, applied under environment variables and flags. */
@@ -148,6 +151,7 @@ export const ENV = {
   httpsFormat: 'HTTPS_FORMAT',
   logLevel: 'LOG_LEVEL',
   alertLeaseSeconds: 'ALERT_LEASE_SECONDS',
+  securityHub: 'SECURITY_HUB',
 } as const satisfies Record<keyof RuntimeConfig, string>;
 
 export type SettingName = keyof typeof ENV;
@@ -264,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Overrides = {
     httpsFormat: pick('httpsFormat', (s, v) => oneOf(s, v, HTTPS_FORMATS)),
     logLevel: pick('logLevel', (s, v) => oneOf(s, v.toUpperCase(), LOG_LEVELS)),
     alertLeaseSeconds: pick('alertLeaseSeconds', (s, v) => integer(s, v, 10, 3600)),
+    securityHub: pick('securityHub', boolean),
   };
   if (raw('exceptions') !== undefined && raw('exceptionsParameter') !== undefined) {
     throw new ConfigError(

@@ -9,8 +9,22 @@ import type { Notification } from './engine/alert';
 export const CONTEXT_VALUES_LIMIT = 20;
 export const OTHER_VALUE = '(other)';
 
+/** Who made a call: identity fields kept with each bucket (those of its latest event). */
+export interface BucketIdentity {
+  readonly accountId: string;
+  readonly userArn: string;
+  readonly userName: string;
+  readonly identityType: string;
+  readonly accessKeyId: string;
+  readonly sessionIssuerArn?: string;
+  readonly mfaAuthenticated?: boolean;
+  readonly fromConsole?: boolean;
+  readonly invokedBy?: string;
+  readonly vpcEndpointId?: string;
+}
+
 /** What the alert needs to know about one qualifying event, besides its count. */
-export interface EventContext {
+export interface EventContext extends BucketIdentity {
   readonly eventTime: number;
   readonly eventName: string;
   readonly sourceIp: string;
@@ -18,17 +32,6 @@ export interface EventContext {
   readonly region: string;
   /** Secret ids as logged (for display; the distinct count uses CountedEvent.values). */
   readonly secretIds: readonly string[];
-  readonly accountId: string;
-  readonly userArn: string;
-  readonly userName: string;
-  readonly identityType: string;
-  readonly accessKeyId: string;
-  /** Investigation context (optional: stores written before it existed, and tests, may leave it out). */
-  readonly sessionIssuerArn?: string;
-  readonly mfaAuthenticated?: boolean;
-  readonly fromConsole?: boolean;
-  readonly invokedBy?: string;
-  readonly vpcEndpointId?: string;
 }
 
 /** One qualifying event, keyed and bucketed by the engine. */
@@ -64,19 +67,6 @@ export interface RecordOptions {
 
 /** Field -> value -> number of events that carried it (bounded by CONTEXT_VALUES_LIMIT + OTHER_VALUE). */
 export type ValueCounts = Readonly<Record<string, number>>;
-
-export interface BucketIdentity {
-  readonly accountId: string;
-  readonly userArn: string;
-  readonly userName: string;
-  readonly identityType: string;
-  readonly accessKeyId: string;
-  readonly sessionIssuerArn?: string;
-  readonly mfaAuthenticated?: boolean;
-  readonly fromConsole?: boolean;
-  readonly invokedBy?: string;
-  readonly vpcEndpointId?: string;
-}
 
 export interface BucketState {
   readonly bucket: number;

@@ -5,18 +5,15 @@
  */
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import { ConfigError, type InputError } from '../errors';
-import { countInputs, readInputs } from '../io/read';
+import { ConfigError } from '../errors';
 import { type KeyReport, type TuneReport, tune } from '../tune';
 import { inert } from './format';
+import { openInputs } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';
 import { renderTuneHtml, safeJson } from './tune-html';
 
-/** Show a progress bar only on a terminal and when the input is big enough for it to matter. */
-const PROGRESS_MIN_BYTES = 20 * 1024 * 1024;
 const DEFAULT_TOP = 20;
 const MAX_TOP = 10_000;
 const HISTOGRAM_WIDTH = 40;
@@ -169,44 +166,20 @@ export function registerTune(program: Command): void {
       const top = parseTop(opts.top);
       const html = typeof opts.html === 'string' ? opts.html : undefined;
       if (html !== undefined) checkWritable(html);
-      const errors: InputError[] = [];
-      const onError = (e: InputError) => {
-        errors.push(e);
-        process.stderr.write(`rsr: cannot read ${e.message}\n`);
-      };
-
-      let bar: SingleBar | undefined;
-      if (process.stderr.isTTY && !paths.includes('-')) {
-        const { bytes } = await countInputs(paths);
-        if (bytes >= PROGRESS_MIN_BYTES) {
-          bar = new SingleBar({
-            format: 'reading {bar} {percentage}% | {value}/{total} MB',
-            stream: process.stderr,
-            hideCursor: true,
-          });
-          bar.start(Math.ceil(bytes / 1e6), 0);
-        }
-      }
-      const report = await tune(
-        readInputs(paths, {
-          stdin: process.stdin,
-          onError,
-          onProgress: bar ? (done: number) => bar?.update(Math.floor(done / 1e6)) : undefined,
-        }),
-        config,
-      );
-      bar?.stop();
+      const inputs = await openInputs(paths);
+      const report = await tune(inputs.items, config);
+      inputs.done();
 
       if (html !== undefined) {
         writeFileSync(html, renderTuneHtml(report, { top }));
         process.stderr.write(`rsr: wrote ${html}\n`);
       }
       if (opts.json === true) {
-        const doc: TuneDocument = { ...report, totals: { ...report.totals, unreadableInputs: errors.length } };
+        const doc: TuneDocument = { ...report, totals: { ...report.totals, unreadableInputs: inputs.errors.length } };
         process.stdout.write(`${safeJson(doc)}\n`);
       } else {
-        process.stdout.write(formatTune(report, top, errors.length));
+        process.stdout.write(formatTune(report, top, inputs.errors.length));
       }
-      process.exitCode = errors.length > 0 ? 1 : 0;
+      process.exitCode = inputs.errors.length > 0 ? 1 : 0;
     });
 }

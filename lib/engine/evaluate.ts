@@ -122,6 +122,11 @@ export function buildAlert(
   const tokens = new Set<string>();
   for (const b of inWindow) for (const v of b.values) tokens.add(v);
   const alertId = alertIdOf(config, key, decision.crossing.end);
+  const valuesOf = (field: 'eventNames' | 'sourceIps' | 'userAgents' | 'regions' | 'secrets', limit: number) =>
+    top(
+      mergeCounts(inWindow, (b) => b[field]),
+      limit,
+    );
   const alert: Alert = {
     kind: 'alert',
     schemaVersion: ALERT_SCHEMA_VERSION,
@@ -150,26 +155,11 @@ export function buildAlert(
     userName: latest?.identity.userName ?? '',
     identityType: latest?.identity.identityType ?? '',
     accessKeyId: latest?.identity.accessKeyId ?? '',
-    eventNames: top(
-      mergeCounts(inWindow, (b) => b.eventNames),
-      10,
-    ),
-    sourceIps: top(
-      mergeCounts(inWindow, (b) => b.sourceIps),
-      10,
-    ),
-    userAgents: top(
-      mergeCounts(inWindow, (b) => b.userAgents),
-      10,
-    ),
-    regions: top(
-      mergeCounts(inWindow, (b) => b.regions),
-      10,
-    ),
-    secrets: top(
-      mergeCounts(inWindow, (b) => b.secrets),
-      20,
-    ),
+    eventNames: valuesOf('eventNames', 10),
+    sourceIps: valuesOf('sourceIps', 10),
+    userAgents: valuesOf('userAgents', 10),
+    regions: valuesOf('regions', 10),
+    secrets: valuesOf('secrets', 20),
     severity: 'medium',
     riskScore: 47,
     mitre: MITRE,

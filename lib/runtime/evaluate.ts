@@ -12,8 +12,19 @@ export interface EvaluateDeps {
   readonly telemetry: Telemetry;
 }
 
+/**
+ * Failures a publisher counts itself without failing the publish (the best-effort Security Hub import exposes
+ * `failures`); 0 for a publisher that keeps no such count.
+ */
+function sideFailures(publisher: AlertPublisher): number {
+  const failures = (publisher as { readonly failures?: unknown }).failures;
+  return typeof failures === 'number' ? failures : 0;
+}
+
 export async function handleEvaluate(deps: EvaluateDeps, now: number) {
   const { logger, metrics } = deps.telemetry;
+  // The publisher lives as long as the container, so its count spans runs: this run's share is the difference.
+  const failuresBefore = sideFailures(deps.publisher);
   const report = await runEvaluation(deps.store, deps.publisher, deps.config, now, logger);
   count(metrics, 'ActiveKeys', report.activeKeys);
   count(metrics, 'AlertsPublished', report.alerts);
@@ -22,6 +33,7 @@ export async function handleEvaluate(deps: EvaluateDeps, now: number) {
   count(metrics, 'AlertsOverflowed', report.overflowed);
   count(metrics, 'ClaimsLost', report.lostClaims);
   count(metrics, 'PublishFailures', report.publishFailures);
+  count(metrics, 'SecurityHubImportFailures', sideFailures(deps.publisher) - failuresBefore);
   metrics.addMetric('EvaluationRuns', 'Count', 1);
   metrics.publishStoredMetrics();
   const { published, errors, ...summary } = report;

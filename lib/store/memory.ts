@@ -46,6 +46,22 @@ export function bump(map: Map<string, number>, value: string, by = 1): void {
   else map.set(OTHER_VALUE, (map.get(OTHER_VALUE) ?? 0) + by);
 }
 
+/** The identity part of an event's context (optional fields only when present, as the DynamoDB store keeps them). */
+export function identityOf(c: BucketIdentity): BucketIdentity {
+  return {
+    accountId: c.accountId,
+    userArn: c.userArn,
+    userName: c.userName,
+    identityType: c.identityType,
+    accessKeyId: c.accessKeyId,
+    ...(c.sessionIssuerArn ? { sessionIssuerArn: c.sessionIssuerArn } : {}),
+    ...(c.mfaAuthenticated !== undefined ? { mfaAuthenticated: c.mfaAuthenticated } : {}),
+    ...(c.fromConsole ? { fromConsole: true } : {}),
+    ...(c.invokedBy ? { invokedBy: c.invokedBy } : {}),
+    ...(c.vpcEndpointId ? { vpcEndpointId: c.vpcEndpointId } : {}),
+  };
+}
+
 const isLive = (expiresAtSeconds: number, now: number) => expiresAtSeconds * 1000 > now;
 
 export class MemoryWindowStore implements WindowStore {
@@ -115,18 +131,7 @@ export class MemoryWindowStore implements WindowStore {
     for (const s of c.secretIds) bump(b.secrets, s);
     if (c.eventTime >= b.lastTime) {
       b.lastTime = c.eventTime;
-      b.identity = {
-        accountId: c.accountId,
-        userArn: c.userArn,
-        userName: c.userName,
-        identityType: c.identityType,
-        accessKeyId: c.accessKeyId,
-        ...(c.sessionIssuerArn ? { sessionIssuerArn: c.sessionIssuerArn } : {}),
-        ...(c.mfaAuthenticated !== undefined ? { mfaAuthenticated: c.mfaAuthenticated } : {}),
-        ...(c.fromConsole ? { fromConsole: true } : {}),
-        ...(c.invokedBy ? { invokedBy: c.invokedBy } : {}),
-        ...(c.vpcEndpointId ? { vpcEndpointId: c.vpcEndpointId } : {}),
-      };
+      b.identity = identityOf(c);
     }
     return 'counted';
   }
