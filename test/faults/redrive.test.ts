@@ -24,7 +24,7 @@ import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
 import { type HttpFaultProxy, passAll, startHttpFaultProxy } from './http-fault-proxy';
-import { burst, EVALUATE_AT, eventsPerKey, INGEST_AT, RecordingPublisher } from './support';
+import { burst, EVALUATE_AT, eventsPerKey, INGEST_AT, RecordingPublisher, SHORT_LOOK_BACK } from './support';
 
 useDynalite();
 
@@ -136,7 +136,7 @@ async function outage(config: RuntimeConfig) {
 }
 
 async function setup() {
-  const config = testConfig({ tableName: await freshTable(testClient(), 'redrive') });
+  const config = testConfig({ tableName: await freshTable(testClient(), 'redrive'), ...SHORT_LOOK_BACK });
   return { config, ...(await outage(config)) };
 }
 

@@ -26,7 +26,7 @@ import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
 import { testConfig } from '../support/records';
 import { type Decision, type HttpFaultProxy, passAll, startHttpFaultProxy } from './http-fault-proxy';
-import { burst, deliverUntilDone, EVALUATE_AT, failingStore, identities, messagesOf } from './support';
+import { burst, deliverUntilDone, EVALUATE_AT, failingStore, identities, messagesOf, SHORT_LOOK_BACK } from './support';
 
 useDynalite();
 
@@ -98,7 +98,7 @@ function publisherVia(endpoint: string, config: ReturnType<typeof testConfig>): 
 
 async function ingested(prefix: string) {
   const keys = identities(1, prefix);
-  const config = testConfig({ tableName: await freshTable(testClient(), 'sns-faults'), topicArn });
+  const config = testConfig({ tableName: await freshTable(testClient(), 'sns-faults'), topicArn, ...SHORT_LOOK_BACK });
   const store = new DynamoDbWindowStore(testClient(), { tableName: config.tableName });
   await deliverUntilDone(messagesOf(burst(keys)), { detector: new Detector(config), store });
   return { keys, config, store };

@@ -7,6 +7,7 @@
  * it), none is counted twice below saturation, no alert is lost, and an alert is delivered twice only when the
  * evaluator died between publishing and marking it sent (then both copies carry the same alertId).
  */
+import { type AddressInfo, createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import type { Alert } from '../../lib/engine/alert';
@@ -33,6 +34,7 @@ import {
   identitiesIn,
   messagesOf,
   RecordingPublisher,
+  SHORT_LOOK_BACK,
 } from './support';
 
 useDynalite();
@@ -64,7 +66,7 @@ function container(tableName: string, direct = false, maxAttempts = 1): DynamoDb
 }
 
 async function setup(overrides: Parameters<typeof testConfig>[0] = {}) {
-  const config = testConfig({ tableName: await freshTable(testClient(), 'faults'), ...overrides });
+  const config = testConfig({ tableName: await freshTable(testClient(), 'faults'), ...SHORT_LOOK_BACK, ...overrides });
   return { config, detector: new Detector(config) };
 }
 
@@ -76,7 +78,7 @@ describe('ingest under DynamoDB faults', () => {
     '%s on every third write fails exactly those SQS messages; redelivery counts every event once',
     async (_name, fault) => {
       // Prepare
-      const keys = identities(3);
+      const keys = identities(2);
       const { config, detector } = await setup();
       const store = container(config.tableName);
       const messages = messagesOf(burst(keys));
@@ -100,7 +102,7 @@ describe('ingest under DynamoDB faults', () => {
       expect(await eventsPerKey(container(config.tableName, true), keys)).toEqual(
         Object.fromEntries(keys.map((k) => [k, 20])),
       );
-      expect(report.alerts).toBe(3);
+      expect(report.alerts).toBe(keys.length);
       expect(publisher.alerts().map((a) => [a.identity, a.count])).toEqual(
         expect.arrayContaining(keys.map((k) => [k, 20])),
       );
@@ -114,7 +116,7 @@ describe('ingest under DynamoDB faults', () => {
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         cases.count('random DynamoDB fault schedule', async (seed) => {
           // Prepare
-          const keys = identities(3, `AIDARANDOM${seed % 7}`);
+          const keys = identities(2, `AIDARANDOM${seed % 7}`);
           const { config, detector } = await setup();
           const random = seeded(seed);
           proxy.decide = () => (random() < 0.25 ? (kinds[Math.floor(random() * kinds.length)] as Decision) : 'pass');
@@ -160,6 +162,37 @@ describe('ingest under DynamoDB faults', () => {
       expect(await eventsPerKey(container(config.tableName, true), [key])).toEqual({ [key]: 1 });
     },
   );
+});
+
+describe('DynamoDB unreachable (connection refused)', () => {
+  it('fails every message of an SQS batch and the EventBridge invocation; once it is back, each event counts once', async () => {
+    // Prepare: a port where nothing listens.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const [key] = identities(1, 'AIDAREFUSED') as [string];
+    const { config, detector } = await setup();
+    const down = new DynamoDbWindowStore(new DynamoDBClient({ endpoint, maxAttempts: 1 }), {
+      tableName: config.tableName,
+    });
+    const messages = messagesOf(burst([key], 12));
+    // Act
+    const failed = await deliverSqs(messages, { detector, store: down });
+    const error = await handleIngest(
+      JSON.parse((messages[0] as { body: string }).body),
+      { detector, store: down, telemetry },
+      INGEST_AT,
+    ).catch((e: unknown) => e);
+    await deliverUntilDone(
+      messages.filter((m) => failed.includes(m.id)),
+      { detector, store: container(config.tableName, true) },
+    );
+    // Assess
+    expect(failed.sort()).toEqual(messages.map((m) => m.id).sort());
+    expect(error).toBeInstanceOf(StoreError);
+    expect(await eventsPerKey(container(config.tableName, true), [key])).toEqual({ [key]: 12 });
+  });
 });
 
 describe('a Lambda timeout between counting and returning', () => {

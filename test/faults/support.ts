@@ -27,6 +27,13 @@ export function burst(identities: readonly string[], perIdentity = 20, start = B
 export const identities = (n: number, prefix = 'AIDAFAULT'): string[] =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(11, '0')}`);
 
+/**
+ * Settings for fault tests on dynalite: each evaluator run queries every (minute, shard) of its look-back, so a short
+ * lateness allowance (13 minutes of look-back instead of 20) keeps the many runs cheap. The burst and the run times
+ * below stay well inside it.
+ */
+export const SHORT_LOOK_BACK = { latenessMinutes: 3 } as const;
+
 /** The burst is ingested a minute after its last read and evaluated a minute later. */
 export const INGEST_AT = BASE_TIME + 3 * 60_000;
 export const EVALUATE_AT = INGEST_AT + 60_000;
