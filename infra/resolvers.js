@@ -115,6 +115,14 @@ async function httpsFormat(context) {
 }
 
 /**
+ * Whether the evaluator imports findings into Security Hub ('true' or 'false'), as lib/config.ts parses the
+ * securityHub parameter: the role statement and SECURITY_HUB follow the same answer, and an invalid value fails here.
+ */
+async function securityHub(context) {
+  return (await effectiveConfig(context)).securityHub ? 'true' : 'false';
+}
+
+/**
  * The part of an SSM parameter ARN after `parameter`: SSM writes `/a/b` as `parameter/a/b` and `a` as `parameter/a`.
  * Returns `/-` when no parameter is set (the statement using it is then left out by a condition).
  */
@@ -136,6 +144,7 @@ module.exports = {
   detectionSettings,
   exceptionsParameterArnPath,
   httpsFormat,
+  securityHub,
   tableAttributeDefinitions,
   tableGlobalSecondaryIndexes,
   tableKeySchema,

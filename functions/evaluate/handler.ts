@@ -1,25 +1,62 @@
 /**
- * Evaluator Lambda, on a schedule (every minute by default): thresholds, suppression, cap -> SNS.
+ * Evaluator Lambda, on a schedule (every minute by default): thresholds, suppression, cap -> SNS (and, with
+ * SECURITY_HUB=true, a Security Hub finding per alert after SNS accepted it).
  * Wiring only; the logic is lib/runtime/evaluate.ts and lib/engine/evaluate.ts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
+import { SecurityHubPublisher } from '../../lib/notify/securityhub';
 import { SnsPublisher } from '../../lib/notify/sns';
+import type { AlertPublisher } from '../../lib/ports';
 import { handleEvaluate } from '../../lib/runtime/evaluate';
 import { createTelemetry } from '../../lib/runtime/telemetry';
 import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+
+/**
+ * Partition, Region and account of an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`, already validated by
+ * lib/config.ts). Findings go to the detector's own account and Region, which are the topic's.
+ */
+function topicArnParts(topicArn: string): { partition: string; region: string; accountId: string } {
+  const [arn, partition, service, region, accountId] = topicArn.split(':');
+  if (arn !== 'arn' || service !== 'sns' || !partition || !region || !accountId) {
+    throw new ConfigError('TOPIC_ARN', topicArn, 'an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)');
+  }
+  return { partition, region, accountId };
+}
 
 const config = loadConfig(process.env);
 if (config.topicArn === undefined) throw new ConfigError('TOPIC_ARN', undefined, 'the ARN of the alert SNS topic');
 const telemetry = createTelemetry('rsr-evaluate', config.logLevel);
 const store = new DynamoDbWindowStore(new DynamoDBClient({}), { tableName: config.tableName });
-const publisher = new SnsPublisher({
+const sns = new SnsPublisher({
   client: new SNSClient({}),
   topicArn: config.topicArn,
   httpsFormat: config.httpsFormat,
   logger: telemetry.logger,
 });
+const target = config.securityHub ? topicArnParts(config.topicArn) : undefined;
+/**
+ * With SECURITY_HUB=true, one Security Hub client per container, in the topic's Region so that the endpoint and the
+ * finding's ProductArn agree. The import is best effort and runs once per alert inside the evaluator's 55 s: short
+ * timeouts and one retry bound each import to roughly ten seconds when Security Hub is slow or unreachable. (Several
+ * alerts in one such run can still reach the function timeout; the alert being imported is then sent again.)
+ */
+const publisher: AlertPublisher = target
+  ? new SecurityHubPublisher(
+      sns,
+      {
+        client: new SecurityHubClient({
+          region: target.region,
+          maxAttempts: 2,
+          requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+        }),
+        ...target,
+      },
+      telemetry.logger,
+    )
+  : sns;
 // Exceptions apply at ingest only, so the evaluator needs no SSM access.
 export const handler = async () => handleEvaluate({ store, publisher, config, telemetry }, Date.now());

@@ -6,8 +6,8 @@
  *   (dynalite on 127.0.0.1) and a client middleware records which operations each store method sends. Ingest uses
  *   `record`; the evaluator uses the other WindowStore methods.
  * - Statically, per function: the project files bundled into the handler (esbuild's metafile) are scanned for the
- *   SDK commands they construct. Every SNS and SSM command found must be granted, and every DynamoDB, SNS and SSM
- *   grant must match a command found. (SQS, Logs and KMS grants serve Lambda and SNS on the function's behalf and
+ *   SDK commands they construct. Every SNS, SSM and Security Hub command found must be granted, and every DynamoDB,
+ *   SNS, SSM and Security Hub grant must match a command found. (SQS, Logs and KMS grants serve Lambda and SNS on the function's behalf and
  *   have no command in the code.)
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { join, resolve, sep } from 'node:path';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as securityhub from '@aws-sdk/client-securityhub';
 import * as sns from '@aws-sdk/client-sns';
 import * as ssm from '@aws-sdk/client-ssm';
 import { buildSync } from 'esbuild';
@@ -159,7 +160,7 @@ describe('DynamoDB operations the store sends', () => {
 
 describe('SDK commands in the code bundled into each function', () => {
   const serviceDir = resolve(process.env.RSR_DEPLOY_SERVICE_DIR ?? REPO_ROOT);
-  const clients: Record<string, Record<string, unknown>> = { dynamodb, sns, ssm };
+  const clients: Record<string, Record<string, unknown>> = { dynamodb, sns, ssm, securityhub };
 
   /** `service:Operation` for every `new XCommand(` in the project files the handler bundles. */
   function commandsOf(fn: Role): string[] {
@@ -187,18 +188,21 @@ describe('SDK commands in the code bundled into each function', () => {
     return [...found].sort();
   }
 
-  test.each(['ingest', 'evaluate'] as const)('%s: SNS and SSM commands granted, no grant without a command', (fn) => {
-    // Act
-    const found = commandsOf(fn);
-    // Assess
-    for (const service of ['sns', 'ssm']) {
-      expect({ fn, service, found: found.filter((a) => a.startsWith(`${service}:`)) }).toEqual({
-        fn,
-        service,
-        found: granted(fn, service),
-      });
-    }
-    const unused = granted(fn, 'dynamodb').filter((a) => !found.includes(a));
-    expect({ fn, unused }).toEqual({ fn, unused: [] });
-  });
+  test.each(['ingest', 'evaluate'] as const)(
+    '%s: SNS, SSM and Security Hub commands granted, no grant without a command',
+    (fn) => {
+      // Act
+      const found = commandsOf(fn);
+      // Assess (a conditional grant counts: the code holding the command is bundled whether or not it is switched on)
+      for (const service of ['sns', 'ssm', 'securityhub']) {
+        expect({ fn, service, found: found.filter((a) => a.startsWith(`${service}:`)) }).toEqual({
+          fn,
+          service,
+          found: granted(fn, service),
+        });
+      }
+      const unused = granted(fn, 'dynamodb').filter((a) => !found.includes(a));
+      expect({ fn, unused }).toEqual({ fn, unused: [] });
+    },
+  );
 });

@@ -105,6 +105,34 @@ describe('httpsFormat', () => {
   });
 });
 
+describe('securityHub', () => {
+  test.each([
+    [{}, 'false'],
+    [{ securityHub: 'true' }, 'true'],
+    // Parsed as the evaluator parses SECURITY_HUB, so the role statement and the runtime cannot disagree.
+    [{ securityHub: ' TRUE ' }, 'true'],
+    [{ securityHub: 'false' }, 'false'],
+  ])('with %o the evaluator imports findings: %s', async (overrides, expected) => {
+    // Act / Assess
+    expect(await resolver('securityHub')(context(overrides))).toBe(expected);
+  });
+
+  test('fails packaging on a value the evaluator would reject, naming SECURITY_HUB', async () => {
+    // Act / Assess
+    await expect(resolver('securityHub')(context({ securityHub: 'yes' }))).rejects.toThrow(
+      /invalid deploy parameter: SECURITY_HUB="yes".*true or false/,
+    );
+    await expect(resolver('detectionSettings')(context({ securityHub: 'yes' }))).rejects.toThrow(/SECURITY_HUB/);
+  });
+
+  test('is part of the effective settings shown by serverless print', async () => {
+    // Act
+    const summary = (await resolver('detectionSettings')(context({ securityHub: 'true' }))) as Record<string, unknown>;
+    // Assess
+    expect(summary.securityHub).toBe(true);
+  });
+});
+
 describe('exceptionsParameterArnPath', () => {
   test.each([
     ['/rsr/exceptions', '/rsr/exceptions'],

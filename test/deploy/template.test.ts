@@ -66,8 +66,15 @@ const OVERRIDES: Readonly<Record<string, string>> = {
   ruleMaxEventAgeSeconds: '3600',
 };
 
-/** Settings that are deploy parameters (all of lib/config.ts except the two the stack fills in itself). */
-const TUNING_SETTINGS = (Object.keys(ENV) as SettingName[]).filter((k) => k !== 'tableName' && k !== 'topicArn');
+/** Settings the evaluator alone receives, each only when switched on (checked in the securityHub block). */
+const EVALUATOR_ONLY_SETTINGS: readonly SettingName[] = ['securityHub'];
+/**
+ * Settings that are deploy parameters passed to both functions (all of lib/config.ts except the two the stack fills
+ * in itself and the evaluator-only ones).
+ */
+const TUNING_SETTINGS = (Object.keys(ENV) as SettingName[]).filter(
+  (k) => k !== 'tableName' && k !== 'topicArn' && !EVALUATOR_ONLY_SETTINGS.includes(k),
+);
 
 /** Conditions derived from the deployment switches; every combination is checked for dangling references. */
 const SWITCHES = [
@@ -79,6 +86,7 @@ const SWITCHES = [
   'HasExceptionsParameter',
   'PointInTimeRecovery',
   'TamperChatbotFormat',
+  'SecurityHubEnabled',
 ] as const;
 
 const SECRET_READ_PATTERN = {
@@ -116,6 +124,13 @@ function asList(value: Json | undefined): Json[] {
 /** CloudFormation takes integers as numbers or numeric strings (parameter values arrive as strings). */
 function numeric(value: Json | undefined): number {
   return Number(value);
+}
+
+/** The plain string values of an environment map (drops intrinsic functions, which the stack fills in). */
+function stringValues(variables: Record<string, Json>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(variables)) if (typeof v === 'string') env[k] = v;
+  return env;
 }
 
 function resourcesWith(overrides: Readonly<Record<string, boolean>>): Record<string, Resource> {
@@ -275,6 +290,8 @@ describe('parameters reach the functions', () => {
     expect(config.params.default.logRetentionDays).toBe('30');
     expect(config.params.default.ingestQueue).toBe('false');
     expect(config.params.default.includeFailedCalls).toBe('false');
+    expect(config.params.default.securityHub).toBe('false');
+    expect(config.provider.environment[ENV.securityHub]).toBeUndefined();
   });
 
   test('log retention comes from the logRetentionDays parameter', () => {
@@ -779,6 +796,7 @@ describe('IAM', () => {
     always: undefined,
     '`ingestQueue=true`': 'IngestQueueEnabled',
     '`exceptionsParameter` set': 'HasExceptionsParameter',
+    '`securityHub=true`': 'SecurityHubEnabled',
   };
 
   function roleStatements(all: Record<string, Resource>, roleId: string): Record<string, string[]> {
@@ -807,6 +825,8 @@ describe('IAM', () => {
     ['IngestQueueEnabled', true],
     ['HasExceptionsParameter', false],
     ['HasExceptionsParameter', true],
+    ['SecurityHubEnabled', false],
+    ['SecurityHubEnabled', true],
   ])('each role holds exactly the documented actions (%s=%s)', (condition, on) => {
     // Prepare
     const all = resourcesWith({ [condition]: on });
@@ -897,6 +917,97 @@ describe('IAM', () => {
         expect(statement.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': 'o-abcd123456' } });
       }
     }
+  });
+});
+
+describe('securityHub (optional Security Hub import)', () => {
+  const PRODUCT =
+    'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default';
+  let on: Packaged;
+  let onResources: Record<string, Resource>;
+
+  beforeAll(async () => {
+    // Prepare / Act: a second packaging run, defaults plus the switch, so that --param itself is what turns it on.
+    on = await packageService({ securityHub: 'true' }, STAGE);
+    onResources = activeResources(on.template, evaluateConditions(on.template));
+  }, 240_000);
+
+  afterAll(() => on?.cleanup());
+
+  function evaluateStatements(all: Record<string, Resource>): JsonObject[] {
+    return (asList(props(all.EvaluateRole).Policies) as JsonObject[]).flatMap((p) => statements(p.PolicyDocument));
+  }
+
+  function variables(all: Record<string, Resource>, id: string): Record<string, Json> {
+    return (props(all[id]).Environment as JsonObject).Variables as Record<string, Json>;
+  }
+
+  test('is off by default: no import statement and no SECURITY_HUB in either function', () => {
+    // Assess (the main packaging run does not pass securityHub)
+    expect(conditions.SecurityHubEnabled).toBe(false);
+    expect(evaluateStatements(resources).map((st) => st.Sid)).not.toContain('SecurityHubImport');
+    expect(JSON.stringify(resources.IngestRole)).not.toContain('securityhub');
+    expect(variables(resources, 'EvaluateLambdaFunction')[ENV.securityHub]).toBeUndefined();
+    expect(variables(resources, 'IngestLambdaFunction')[ENV.securityHub]).toBeUndefined();
+    expect(loadConfig({ ...stringValues(variables(resources, 'EvaluateLambdaFunction')) }).securityHub).toBe(false);
+  });
+
+  test('with --param securityHub=true, grants the evaluator BatchImportFindings on its own default product only', () => {
+    // Prepare
+    const statement = evaluateStatements(onResources).find((st) => st.Sid === 'SecurityHubImport');
+    const documented = readFileSync(join(REPO_ROOT, 'docs', 'IAM.md'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('| evaluate | SecurityHubImport |'));
+    // Assess
+    expect(on.template.Conditions?.SecurityHubEnabled).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    expect(statement).toEqual({
+      Sid: 'SecurityHubImport',
+      Effect: 'Allow',
+      Action: ['securityhub:BatchImportFindings'],
+      Resource: { 'Fn::Sub': PRODUCT },
+    });
+    expect(documented).toContain('`securityhub:BatchImportFindings`');
+    expect(documented).toContain('`product/ACCOUNT/default`');
+    expect(documented).toMatch(/\| `securityHub=true` \|$/);
+    expect(JSON.stringify(onResources.IngestRole)).not.toContain('securityhub');
+  });
+
+  test('with --param securityHub=true, sets SECURITY_HUB=true in the evaluator only, and its bundle loads with it', () => {
+    // Prepare
+    const evaluateEnv = variables(onResources, 'EvaluateLambdaFunction');
+    const code = readZip(join(on.outputDir, 'evaluate.zip')).get('functions/evaluate/handler.js')?.toString('utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'rsr-evaluate-securityhub-'));
+    mkdirSync(join(dir, 'functions', 'evaluate'), { recursive: true });
+    writeFileSync(join(dir, 'functions', 'evaluate', 'handler.js'), code ?? '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      ...stringValues(evaluateEnv),
+      [ENV.tableName]: `${PREFIX}-WindowTable-ABC123`,
+      [ENV.topicArn]: `arn:aws:sns:us-east-1:111122223333:${PREFIX}-alerts`,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      // This machine's Node 20 draws an SDK deprecation warning (Lambda runs Node 24); only real errors count here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    // Act: load the bundled handler as Lambda would, with Security Hub on (constructing its client makes no call).
+    const loaded = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        'process.stdout.write(typeof require(process.argv[1]).handler)',
+        join(dir, 'functions', 'evaluate', 'handler.js'),
+      ],
+      { cwd: dir, env, encoding: 'utf8' },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    // Assess
+    expect(evaluateEnv[ENV.securityHub]).toBe('true');
+    expect(variables(onResources, 'IngestLambdaFunction')[ENV.securityHub]).toBeUndefined();
+    expect(loadConfig(stringValues(evaluateEnv)).securityHub).toBe(true);
+    expect(code).toContain('/findings/import');
+    expect({ handler: loaded.stdout, error: loaded.stderr.slice(-600) }).toEqual({ handler: 'function', error: '' });
+    expect(on.zipSizes['evaluate.zip']).toBeLessThan(1024 * 1024);
   });
 });
 
