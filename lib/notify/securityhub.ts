@@ -50,7 +50,7 @@ export function toFinding(
     Severity: { Label: 'MEDIUM', Original: String(a.riskScore) },
     Title: renderSubject(a).slice(0, 256),
     Description: neutralize(
-      `${a.identity} made ${a.count} Secrets Manager retrievals (${a.reasons.join(', ')}) in ${a.windowMinutes + 1} minutes, ` +
+      `${a.identity} made ${a.count} Secrets Manager retrievals (${(a.reasons ?? ['threshold']).join(', ')}) in ${a.windowMinutes + 1} minutes, ` +
         `${a.distinctSecrets} distinct secrets, from ${a.sourceIps.map((s) => s.value).join(', ') || 'unknown addresses'}.`,
       1024,
     ),
@@ -70,7 +70,7 @@ export function toFinding(
       threadId: a.threadId,
       identity: a.identity.slice(0, 1024),
       count: String(a.count),
-      reasons: a.reasons.join(','),
+      reasons: (a.reasons ?? ['threshold']).join(','),
     },
     Workflow: { Status: 'NEW' },
     RecordState: 'ACTIVE',
@@ -80,16 +80,28 @@ export function toFinding(
 /** Wraps the SNS publisher: publish to SNS, then import alerts (not overflow summaries) into Security Hub. */
 export class SecurityHubPublisher implements AlertPublisher {
   failures = 0;
+  /** After a failed import, later imports are skipped (and counted as failures) until then: an unreachable Security
+   * Hub must not make every alert of a run wait for its timeouts and push the evaluator past its own timeout. */
+  private pausedUntil = 0;
 
   constructor(
     private readonly inner: AlertPublisher,
     private readonly target: SecurityHubTarget,
     private readonly log: ImportLog,
+    private readonly clock: () => number = Date.now,
+    private readonly pauseMs = 5 * 60_000,
   ) {}
 
   async publish(n: Notification): Promise<void> {
     await this.inner.publish(n);
     if (n.kind !== 'alert') return;
+    if (this.clock() < this.pausedUntil) {
+      this.failures++;
+      this.log.error('security hub import skipped after a recent failure; the alert was delivered by SNS', {
+        alertId: n.alertId,
+      });
+      return;
+    }
     try {
       const out = await this.target.client.send(
         new BatchImportFindingsCommand({ Findings: [toFinding(n, this.target)] }),
@@ -97,6 +109,7 @@ export class SecurityHubPublisher implements AlertPublisher {
       if ((out.FailedCount ?? 0) > 0) throw new Error(JSON.stringify(out.FailedFindings ?? []));
     } catch (error) {
       this.failures++;
+      this.pausedUntil = this.clock() + this.pauseMs;
       this.log.error('security hub import failed; the alert was delivered by SNS', { alertId: n.alertId, error });
     }
   }

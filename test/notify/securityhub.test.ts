@@ -277,3 +277,40 @@ describe('SecurityHubPublisher (mocked Security Hub client)', () => {
     expect(publisher.failures).toBe(0);
   });
 });
+
+describe('SecurityHubPublisher after a failure', () => {
+  it('skips imports for a while (counted as failures) so an outage cannot stall a run', async () => {
+    // Prepare
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { SecurityHubClient, BatchImportFindingsCommand } = await import('@aws-sdk/client-securityhub');
+    const { SecurityHubPublisher } = await import('../../lib/notify/securityhub');
+    const client = new SecurityHubClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(BatchImportFindingsCommand).rejects(new Error('unreachable'));
+    let now = 1_000_000;
+    const sent: string[] = [];
+    const publisher = new SecurityHubPublisher(
+      { publish: async (n) => void sent.push(n.alertId) },
+      { client, accountId: '123456789012', region: 'us-east-1' },
+      { error: () => {} },
+      () => now,
+      60_000,
+    );
+    const alert = JSON.parse(
+      require('node:fs').readFileSync(
+        require('node:path').join(__dirname, '../fixtures/alerts/stratus-iam-user.json'),
+        'utf8',
+      ),
+    );
+    // Act
+    await publisher.publish({ ...alert, alertId: 'a1' });
+    await publisher.publish({ ...alert, alertId: 'a2' });
+    now += 61_000;
+    await publisher.publish({ ...alert, alertId: 'a3' });
+    // Assess
+    expect(sent).toEqual(['a1', 'a2', 'a3']);
+    expect(mock.commandCalls(BatchImportFindingsCommand)).toHaveLength(2);
+    expect(publisher.failures).toBe(3);
+    mock.restore();
+  });
+});
