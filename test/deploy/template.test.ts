@@ -29,6 +29,17 @@ import { type Packaged, packageService, REPO_ROOT, readZip } from './package-ser
 
 const STAGE = 'test';
 const PREFIX = `rapid-secret-retrieval-${STAGE}`;
+const ACCOUNT = '111122223333';
+/** What CloudFormation would return for the stack's generated names (as the tamper fixtures spell them). */
+const TABLE_NAME = `${PREFIX}-WindowTable-ABC123`;
+const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${TABLE_NAME}`;
+const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:${PREFIX}-alerts`;
+/** Ref and Fn::GetAtt values of the resources an event pattern may name, for matching patterns offline. */
+const STACK_REFS: Readonly<Record<string, string>> = { WindowTable: TABLE_NAME, AlertTopic: TOPIC_ARN };
+const STACK_ATTRS: Readonly<Record<string, string>> = {
+  'WindowTable.Arn': TABLE_ARN,
+  'AlertTopic.TopicArn': TOPIC_ARN,
+};
 
 /** Overrides for every detection setting (so each one is seen landing) and for the deployment switches. */
 const OVERRIDES: Readonly<Record<string, string>> = {
@@ -135,6 +146,32 @@ function stringValues(variables: Record<string, Json>): NodeJS.ProcessEnv {
 
 function resourcesWith(overrides: Readonly<Record<string, boolean>>): Record<string, Resource> {
   return activeResources(template, evaluateConditions(template, overrides));
+}
+
+/**
+ * An event pattern with its intrinsic functions (Ref, Fn::GetAtt, Fn::Sub) replaced by the values CloudFormation
+ * would give them (STACK_REFS, STACK_ATTRS), so that the test matcher can run it. Throws on anything else.
+ */
+function concretePattern(pattern: Json | undefined): EventPattern {
+  const value = (name: string): string => {
+    const found = name.includes('.') ? STACK_ATTRS[name] : STACK_REFS[name];
+    if (found === undefined) throw new Error(`no test value for \${${name}}`);
+    return found;
+  };
+  const walk = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    if (typeof node.Ref === 'string') return value(node.Ref);
+    const getAtt = node['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return value(getAtt.join('.'));
+    const sub = node['Fn::Sub'];
+    if (typeof sub === 'string') return sub.replace(/\$\{([^}]+)\}/g, (_, name: string) => value(name));
+    const keys = Object.keys(node);
+    if (keys.some((k) => k === 'Ref' || k.startsWith('Fn::'))) throw new Error(`unsupported intrinsic ${keys[0]}`);
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+  };
+  if (pattern === undefined) throw new Error('rule without an event pattern');
+  return walk(pattern) as unknown as EventPattern;
 }
 
 function readFixture<T>(...path: string[]): T {
@@ -389,8 +426,21 @@ describe('secret-read rule', () => {
         'TamperTargetsRule',
         'TamperTrailRule',
         'TamperSelectorsRule',
+        'TamperConfigRule',
+        'TamperExceptionsRule',
+        'TamperTableRule',
+        'TamperTopicRule',
+        'TamperSubscriptionsRule',
       ].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
     );
+    // Without an exceptions parameter its rule does not exist, and neither does its entry.
+    const [withoutParameter] = statements(
+      props(resourcesWith({ HasExceptionsParameter: false }).RuleDeadLetterQueuePolicy).PolicyDocument,
+    );
+    const condition = withoutParameter?.Condition as JsonObject | undefined;
+    const remaining = (condition?.ArnEquals as JsonObject | undefined)?.['aws:SourceArn'];
+    expect(remaining).not.toContainEqual({ 'Fn::GetAtt': ['TamperExceptionsRule', 'Arn'] });
+    expect(remaining).toContainEqual({ 'Fn::GetAtt': ['TamperConfigRule', 'Arn'] });
   });
 });
 
@@ -546,19 +596,28 @@ describe('alert topic', () => {
 
   test('lets the tamper rules and the detector alarms publish, each scoped by its source', () => {
     const policy = props(resources.AlertTopicPolicy);
-    const byService = (service: string) =>
-      statements(policy.PolicyDocument).find((s) => (s.Principal as JsonObject).Service === service);
+    const byService = (service: string, from = policy) =>
+      statements(from.PolicyDocument).find((s) => (s.Principal as JsonObject).Service === service);
+    const tamperRules = Object.keys(template.Resources).filter((id) => /^Tamper\w+Rule$/.test(id));
     // Assess
     expect(policy.Topics).toEqual([{ Ref: 'AlertTopic' }]);
+    expect(tamperRules).toHaveLength(9);
     expect(byService('events.amazonaws.com')).toMatchObject({
       Action: 'sns:Publish',
       Resource: { Ref: 'AlertTopic' },
       Condition: {
         ArnEquals: {
-          'aws:SourceArn': ['TamperRulesRule', 'TamperTargetsRule', 'TamperTrailRule', 'TamperSelectorsRule'].map(
-            (id) => ({ 'Fn::GetAtt': [id, 'Arn'] }),
-          ),
+          'aws:SourceArn': tamperRules.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
         },
+      },
+    });
+    // The exceptions rule exists only with an exceptions parameter; so does its entry (no dangling GetAtt).
+    const withoutParameter = props(resourcesWith({ HasExceptionsParameter: false }).AlertTopicPolicy);
+    expect(byService('events.amazonaws.com', withoutParameter)?.Condition).toEqual({
+      ArnEquals: {
+        'aws:SourceArn': tamperRules
+          .filter((id) => id !== 'TamperExceptionsRule')
+          .map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
       },
     });
     expect(byService('cloudwatch.amazonaws.com')).toMatchObject({
@@ -683,7 +742,26 @@ describe('tamper rules', () => {
     expect: string | null;
     record: Record<string, unknown>;
   }
-  const tamperIds = ['TamperRulesRule', 'TamperTargetsRule', 'TamperTrailRule', 'TamperSelectorsRule'];
+  const tamperIds = [
+    'TamperRulesRule',
+    'TamperTargetsRule',
+    'TamperTrailRule',
+    'TamperSelectorsRule',
+    'TamperConfigRule',
+    'TamperExceptionsRule',
+    'TamperTableRule',
+    'TamperTopicRule',
+    'TamperSubscriptionsRule',
+  ];
+  /** Synthetic CloudTrail records, each naming the one tamper rule it must reach (or null for a near miss). */
+  const tamperCases = (): TamperCase[] =>
+    ['tamper-events.json', 'tamper-config-events.json'].flatMap(
+      (file) => readFixture<{ records: TamperCase[] }>('deploy', file).records,
+    );
+  const matchingRules = (event: unknown, from = resources): string[] =>
+    tamperIds.filter(
+      (id) => from[id] !== undefined && matchesPattern(concretePattern(props(from[id]).EventPattern), event),
+    );
 
   test('are plain ENABLED rules sending a Chatbot notification (httpsFormat chatbot) or a sentence to the topic', () => {
     for (const chatbot of [true, false]) {
@@ -721,15 +799,14 @@ describe('tamper rules', () => {
     expect(resourcesWith({}).TamperRulesRule).toBeDefined();
   });
 
-  test("match changes to the detector's rules and to trails, and nothing else in the fixtures", () => {
+  test("match changes to the detector's rules, trails, functions, parameter, table, topic and subscriptions, and nothing else in the fixtures", () => {
     // Prepare
-    const cases = readFixture<{ records: TamperCase[] }>('deploy', 'tamper-events.json').records;
+    const cases = tamperCases();
+    expect(new Set(cases.map((c) => c.expect))).toEqual(new Set([...tamperIds, null]));
     for (const c of cases) {
       const event = cloudTrailEnvelope(c.record);
       // Act
-      const matched = tamperIds.filter((id) =>
-        matchesPattern(props(resources[id]).EventPattern as unknown as EventPattern, event),
-      );
+      const matched = matchingRules(event);
       // Assess
       expect({ eventID: c.record.eventID, matched }).toEqual({
         eventID: c.record.eventID,
@@ -760,6 +837,133 @@ describe('tamper rules', () => {
     expect((watchedTargets.requestParameters as JsonObject).rule).toEqual(
       (watched.requestParameters as JsonObject).name,
     );
+  });
+
+  /** The Lambda calls the configuration rule watches, as CloudTrail names them. */
+  const CONFIG_CALLS = [
+    'UpdateFunctionConfiguration20150331v2',
+    'UpdateFunctionCode20150331v2',
+    'PutFunctionConcurrency20171031',
+    'DeleteFunctionConcurrency20171031',
+    'DeleteFunction20150331',
+    'PutFunctionEventInvokeConfig',
+    'UpdateFunctionEventInvokeConfig',
+    'RemovePermission20150331v2',
+  ];
+  const lambdaCall = (eventName: string, functionName: string): Record<string, unknown> =>
+    cloudTrailEnvelope({
+      eventVersion: '1.09',
+      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/mallory`, accountId: ACCOUNT },
+      eventTime: '2026-11-20T11:00:00Z',
+      eventSource: 'lambda.amazonaws.com',
+      eventName,
+      awsRegion: 'us-east-1',
+      sourceIPAddress: '198.51.100.23',
+      requestParameters: { functionName },
+      responseElements: null,
+      eventID: `lambda-${eventName}-${functionName}`,
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: ACCOUNT,
+    });
+  /** Every way Lambda lets a caller name a function: name, ARN, partial ARN, each bare or qualified. */
+  const functionNameForms = (name: string): string[] => [
+    name,
+    `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`,
+    `${ACCOUNT}:function:${name}`,
+    `${name}:$LATEST`,
+    `${name}:3`,
+    `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}:live`,
+    `${ACCOUNT}:function:${name}:$LATEST`,
+  ];
+
+  test("the configuration rule watches exactly the stack's two functions, by name and in every ARN form", () => {
+    // Prepare
+    const functionNames = ['IngestLambdaFunction', 'EvaluateLambdaFunction'].map((id) =>
+      String(props(resources[id]).FunctionName),
+    );
+    const detail = (props(resources.TamperConfigRule).EventPattern as JsonObject).detail as JsonObject;
+    const alternatives = (detail.requestParameters as JsonObject).functionName as Json[];
+    // Assess
+    expect(detail.eventName).toEqual(CONFIG_CALLS);
+    expect(alternatives).toEqual(
+      functionNames.flatMap((name) => [
+        name,
+        { suffix: `:${name}` },
+        { prefix: `${name}:` },
+        { wildcard: `*:${name}:*` },
+      ]),
+    );
+  });
+
+  test('the configuration rule matches every watched call on either function however functionName is written', () => {
+    for (const name of [`${PREFIX}-ingest`, `${PREFIX}-evaluate`]) {
+      for (const functionName of functionNameForms(name)) {
+        for (const eventName of CONFIG_CALLS) {
+          // Act
+          const matched = matchingRules(lambdaCall(eventName, functionName));
+          // Assess
+          expect({ eventName, functionName, matched }).toEqual({
+            eventName,
+            functionName,
+            matched: ['TamperConfigRule'],
+          });
+        }
+      }
+    }
+  });
+
+  test('the configuration rule ignores the same calls on other functions, and calls it does not watch', () => {
+    // Prepare
+    const others = [
+      `${PREFIX}-ingestion`,
+      `my-${PREFIX}-ingest`,
+      `${PREFIX}-evaluate-v2`,
+      'rapid-secret-retrieval-prod-ingest',
+      'rapid-secret-retrieval-test',
+    ].flatMap(functionNameForms);
+    const unwatched = [
+      'GetFunctionConfiguration20150331v2',
+      'AddPermission20150331v2',
+      'PublishVersion20150331',
+      'DeleteFunctionEventInvokeConfig',
+      'Invoke',
+    ];
+    // Act / Assess
+    for (const functionName of others) {
+      for (const eventName of CONFIG_CALLS) {
+        expect({ eventName, functionName, matched: matchingRules(lambdaCall(eventName, functionName)) }).toEqual({
+          eventName,
+          functionName,
+          matched: [],
+        });
+      }
+    }
+    for (const eventName of unwatched) {
+      for (const functionName of functionNameForms(`${PREFIX}-ingest`)) {
+        expect(matchingRules(lambdaCall(eventName, functionName))).toEqual([]);
+      }
+    }
+  });
+
+  test('the exceptions rule exists only with exceptionsParameter, and watches that parameter by name', () => {
+    // Prepare
+    const without = resourcesWith({ HasExceptionsParameter: false });
+    const put = cloudTrailEnvelope({
+      eventSource: 'ssm.amazonaws.com',
+      eventName: 'PutParameter',
+      userIdentity: { arn: `arn:aws:iam::${ACCOUNT}:user/mallory` },
+      requestParameters: { name: '/rsr/exceptions', type: 'String', overwrite: true },
+    });
+    const detail = (props(resources.TamperExceptionsRule).EventPattern as JsonObject).detail as JsonObject;
+    // Act / Assess
+    expect(template.Resources.TamperExceptionsRule?.Condition).toBe('HasExceptionsParameter');
+    expect(detail.requestParameters).toEqual({ name: ['/rsr/exceptions'] });
+    expect(matchingRules(put)).toEqual(['TamperExceptionsRule']);
+    expect(without.TamperExceptionsRule).toBeUndefined();
+    expect(matchingRules(put, without)).toEqual([]);
+    expect(without.TamperConfigRule).toBeDefined();
   });
 });
 
