@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT, rsr } from '../support/cli';
+import { eventBridgeEnvelope } from '../support/records';
 
 const stratus = (name: string): unknown[] =>
   JSON.parse(readFileSync(join(ROOT, 'test/fixtures/stratus-red-team', name), 'utf8'));
 const retrieve = stratus('secretsmanager-retrieve-secrets.json');
-const envelope = (detail: unknown) => ({
-  version: '0',
-  id: 'b7a0f9c1-0000-4000-8000-000000000000',
-  'detail-type': 'AWS API Call via CloudTrail',
-  source: 'aws.secretsmanager',
-  account: '903144391865',
-  time: (detail as { eventTime: string }).eventTime,
-  region: 'us-east-1',
-  resources: [],
-  detail,
-});
+const envelope = eventBridgeEnvelope;
 
 let dir: string;
 beforeAll(() => {

@@ -30,7 +30,7 @@ import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { type FaultProxy, SERVER_ERROR, startFaultProxy, THROTTLED } from '../support/fault-proxy';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
-import { testConfig } from '../support/records';
+import { eventBridgeEnvelope, testConfig } from '../support/records';
 
 useDynalite();
 
@@ -39,17 +39,7 @@ const stratus = JSON.parse(
   readFileSync(join(__dirname, '../fixtures/stratus-red-team/secretsmanager-retrieve-secrets.json'), 'utf8'),
 ) as { eventTime: string; eventName: string }[];
 const reads = stratus.filter((r) => r.eventName === 'GetSecretValue');
-const envelope = (detail: unknown) => ({
-  version: '0',
-  id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
-  'detail-type': 'AWS API Call via CloudTrail',
-  source: 'aws.secretsmanager',
-  account: '903144391865',
-  time: (detail as { eventTime: string }).eventTime,
-  region: 'us-east-1',
-  resources: [],
-  detail,
-});
+const envelope = eventBridgeEnvelope;
 const lastEventTime = Math.max(...reads.map((r) => Date.parse(r.eventTime)));
 /** Ingest runs 20 s after the last event; the evaluator a minute later. */
 const INGEST_AT = lastEventTime + 20_000;

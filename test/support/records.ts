@@ -79,3 +79,19 @@ export function secretsRecord(spec: RecordSpec = {}): Record<string, unknown> {
 export function testConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
   return { ...DEFAULTS, ...overrides };
 }
+
+/** An EventBridge "AWS API Call via CloudTrail" event around one CloudTrail record, as the rule delivers it. */
+export function eventBridgeEnvelope(detail: unknown): Record<string, unknown> {
+  const d = detail as { eventTime?: string; recipientAccountId?: string; awsRegion?: string };
+  return {
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.secretsmanager',
+    account: d.recipientAccountId ?? '111122223333',
+    time: d.eventTime,
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
+}
