@@ -215,7 +215,9 @@ describe('evaluate handler with SECURITY_HUB=true', () => {
     const second = await runCapturingMetrics(handler);
     const third = await runCapturingMetrics(handler);
     // Assess: SNS delivered both alerts, every run succeeded, and each failed import is counted in its own run only.
-    expect(stub.calls.map((c) => c.service)).toEqual(['sns', 'securityhub', 'sns', 'securityhub']);
+    // After the first failure the publisher pauses imports for a few minutes, so the second alert's import is
+    // skipped (and counted) without calling Security Hub.
+    expect(stub.calls.map((c) => c.service)).toEqual(['sns', 'securityhub', 'sns']);
     expect(first).toMatchObject({ AlertsPublished: 1, SecurityHubImportFailures: 1, EvaluationRuns: 1 });
     expect(second).toMatchObject({ AlertsPublished: 1, SecurityHubImportFailures: 1, EvaluationRuns: 1 });
     expect(third).toMatchObject({ EvaluationRuns: 1 });
