@@ -68,6 +68,11 @@ export interface RuntimeConfig extends DetectionConfig {
   readonly alertLeaseSeconds: number;
   /** Also import each alert into Security Hub as a finding (evaluator only; best effort after SNS). */
   readonly securityHub: boolean;
+  /**
+   * Ingest also evaluates a key the moment its own container sees it cross (lib/engine/fast-path.ts), when TOPIC_ARN
+   * is set; the scheduled evaluator stays the safety net. Ingest only.
+   */
+  readonly fastPath: boolean;
 }
 
 export const DEFAULTS: RuntimeConfig = Object.freeze({
@@ -98,6 +103,7 @@ export const DEFAULTS: RuntimeConfig = Object.freeze({
   logLevel: 'INFO',
   alertLeaseSeconds: 120,
   securityHub: false,
+  fastPath: true,
 } satisfies RuntimeConfig);
 
 /** Preset defaults, applied under environment variables and flags. */
@@ -152,6 +158,7 @@ export const ENV = {
   logLevel: 'LOG_LEVEL',
   alertLeaseSeconds: 'ALERT_LEASE_SECONDS',
   securityHub: 'SECURITY_HUB',
+  fastPath: 'FAST_PATH',
 } as const satisfies Record<keyof RuntimeConfig, string>;
 
 export type SettingName = keyof typeof ENV;
@@ -269,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Overrides = {
     logLevel: pick('logLevel', (s, v) => oneOf(s, v.toUpperCase(), LOG_LEVELS)),
     alertLeaseSeconds: pick('alertLeaseSeconds', (s, v) => integer(s, v, 10, 3600)),
     securityHub: pick('securityHub', boolean),
+    fastPath: pick('fastPath', boolean),
   };
   if (raw('exceptions') !== undefined && raw('exceptionsParameter') !== undefined) {
     throw new ConfigError(

@@ -2,12 +2,17 @@
  * Ingest Lambda: EventBridge "AWS API Call via CloudTrail" events (or an SQS batch of them) -> window counters.
  * Wiring only; the logic is lib/runtime/ingest.ts. Configuration is validated at cold start (a bad variable fails
  * the init with its name, value and what is accepted); SDK clients are built once per container.
+ * With TOPIC_ARN set, FAST_PATH not false and SECURITY_HUB not true, a key this container sees cross is evaluated and alerted right away
+ * (lib/engine/fast-path.ts); the scheduled evaluator stays the safety net.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig } from '../../lib/config';
 import { Detector } from '../../lib/engine/detector';
-import { handleIngest } from '../../lib/runtime/ingest';
+import { FastPathTracker } from '../../lib/engine/fast-path';
+import { SnsPublisher } from '../../lib/notify/sns';
+import { type FastPathDeps, handleIngest } from '../../lib/runtime/ingest';
 import { withParameterExceptions } from '../../lib/runtime/resolve-config';
 import { createTelemetry } from '../../lib/runtime/telemetry';
 import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
@@ -17,6 +22,20 @@ const telemetry = createTelemetry('rsr-ingest', config.logLevel);
 const dynamodb = new DynamoDBClient({});
 const store = new DynamoDbWindowStore(dynamodb, { tableName: config.tableName });
 const detector = withParameterExceptions(config, () => new SSMClient({})).then((c) => new Detector(c));
+// Off with SECURITY_HUB=true: the fast path publishes to SNS only, and every alert must then become a finding.
+const fastPath: FastPathDeps | undefined =
+  config.fastPath && config.topicArn !== undefined && !config.securityHub
+    ? {
+        tracker: new FastPathTracker(config),
+        publisher: new SnsPublisher({
+          client: new SNSClient({}),
+          topicArn: config.topicArn,
+          httpsFormat: config.httpsFormat,
+          logger: telemetry.logger,
+        }),
+        config,
+      }
+    : undefined;
 
 export const handler = async (event: unknown) =>
-  handleIngest(event, { detector: await detector, store, telemetry }, Date.now());
+  handleIngest(event, { detector: await detector, store, telemetry, fastPath }, Date.now());

@@ -164,8 +164,16 @@ export class Detector {
     return { ok: true, event: this.counted(event, key, ids.map(secretToken), this.config.count), signals };
   }
 
-  /** Prepares and records a batch; storage errors propagate (the Lambda must fail so AWS retries). */
-  async ingest(store: WindowStore, records: readonly unknown[], now: number): Promise<IngestStats> {
+  /**
+   * Prepares and records a batch; storage errors propagate (the Lambda must fail so AWS retries). `onRecorded`
+   * receives the batch's main counter events once the store holds them (the ingest fast path feeds its tracker).
+   */
+  async ingest(
+    store: WindowStore,
+    records: readonly unknown[],
+    now: number,
+    onRecorded?: (events: readonly CountedEvent[]) => void,
+  ): Promise<IngestStats> {
     const stats = emptyStats();
     const batch: CountedEvent[] = [];
     const signals: CountedEvent[] = [];
@@ -182,6 +190,7 @@ export class Detector {
     // One store call: signal counters ride along with the main ones (same idempotency and saturation rules).
     const outcomes = await store.record([...batch, ...signals], { saturation: this.saturation, now });
     this.tally(stats, batch, outcomes.slice(0, batch.length), now);
+    if (batch.length > 0) onRecorded?.(batch);
     return stats;
   }
 

@@ -33,7 +33,7 @@ import {
   RULE_ID,
   type ValueCount,
 } from './alert';
-import { parseKey } from './identity';
+import { parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
 import { MAIN_REASON, type Measure, measureOf, type Reason } from './signals';
 import {
@@ -70,6 +70,15 @@ export interface EvaluationReport {
 
 export interface EvaluationLog {
   warn(message: string, data: Record<string, unknown>): void;
+}
+
+export interface EvaluationOptions {
+  /**
+   * Decide only these identities (their main key and their signal keys), skipping the retry of unsent alerts and
+   * the scan for active keys: the ingest fast path. Suppression, claims, publishing and the cap are unchanged, so a
+   * crossing claimed here and one the scheduled evaluator would claim are the same claim (same alertId).
+   */
+  readonly identities?: readonly string[];
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -204,10 +213,14 @@ export async function decideAlerts(
   store: WindowStore,
   config: DetectionConfig,
   now: number,
+  options: EvaluationOptions = {},
 ): Promise<{ candidates: Candidate[]; activeKeys: number; suppressed: number }> {
   const nowBucket = Math.floor(now / BUCKET_MS);
   const range = lookBack(nowBucket, config);
-  const keys = await store.activeKeys(range.from, range.to, now);
+  const keys =
+    options.identities === undefined
+      ? await store.activeKeys(range.from, range.to, now)
+      : [...new Set(options.identities)].flatMap((id) => [id, ...config.signals.map((s) => signalKey(s, id))]);
   const byIdentity = new Map<string, { key: string; reason: Reason }[]>();
   for (const key of keys) {
     const { identity, signal } = parseKey(key);
@@ -289,6 +302,7 @@ export async function runEvaluation(
   config: EvaluationSettings,
   now: number,
   log?: EvaluationLog,
+  options: EvaluationOptions = {},
 ): Promise<EvaluationReport> {
   const report: EvaluationReport = {
     activeKeys: 0,
@@ -321,14 +335,16 @@ export async function runEvaluation(
     return true;
   };
 
-  // 1. Alerts that an earlier run claimed but could not deliver (publish failed, or the evaluator died).
-  for (const pending of await store.unsentAlerts(now)) {
+  // 1. Alerts that an earlier run claimed but could not deliver (publish failed, or the evaluator died); left to
+  // the scheduled evaluator when deciding given identities only.
+  const unsent = options.identities === undefined ? await store.unsentAlerts(now) : [];
+  for (const pending of unsent) {
     if (!(await store.renewLease(pending.key, pending.alertId, leaseUntil, now))) continue;
     if (await deliver(pending)) report.retried++;
   }
 
   // 2. New decisions.
-  const { candidates, activeKeys, suppressed } = await decideAlerts(store, config, now);
+  const { candidates, activeKeys, suppressed } = await decideAlerts(store, config, now, options);
   report.activeKeys = activeKeys;
   report.suppressed = suppressed;
   const overflowed: Candidate[] = [];

@@ -7,15 +7,70 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
+import { type EvaluationSettings, runEvaluation } from '../engine/evaluate';
 import { SKIP_REASONS } from '../engine/event';
+import type { FastPathTracker } from '../engine/fast-path';
 import { unwrapDocument } from '../engine/records';
-import type { WindowStore } from '../ports';
+import type { AlertPublisher, CountedEvent, WindowStore } from '../ports';
 import { count, type Telemetry } from './telemetry';
+
+/**
+ * The ingest fast path (FAST_PATH, on when TOPIC_ARN is set): the container's tracker, and what an evaluation of the
+ * keys it reports hot needs. One per container, like the store.
+ */
+export interface FastPathDeps {
+  readonly tracker: FastPathTracker;
+  readonly publisher: AlertPublisher;
+  readonly config: EvaluationSettings;
+}
 
 export interface IngestDeps {
   readonly detector: Detector;
   readonly store: WindowStore;
   readonly telemetry: Telemetry;
+  readonly fastPath?: FastPathDeps;
+}
+
+export interface FastPathOutcome {
+  /** Keys the tracker reported hot and handed to an evaluation. */
+  readonly hot: number;
+  /** Alerts published from ingest. */
+  readonly alerts: number;
+  /** Publish failures and thrown errors; the scheduled evaluator delivers (or retries) instead. */
+  readonly errors: number;
+}
+
+/**
+ * Feeds the recorded main events to the tracker and evaluates the keys that are hot, with the same claims as the
+ * scheduled evaluator. Never throws: the events are counted already, and the evaluator alerts within a minute.
+ */
+export async function runFastPath(
+  events: readonly CountedEvent[],
+  deps: IngestDeps,
+  now: number,
+): Promise<FastPathOutcome> {
+  const fastPath = deps.fastPath;
+  if (fastPath === undefined || events.length === 0) return { hot: 0, alerts: 0, errors: 0 };
+  const { logger } = deps.telemetry;
+  let hot: string[] = [];
+  try {
+    hot = fastPath.tracker.observe(events, now);
+    if (hot.length === 0) return { hot: 0, alerts: 0, errors: 0 };
+    const report = await runEvaluation(deps.store, fastPath.publisher, fastPath.config, now, logger, {
+      identities: hot,
+    });
+    // Quiet the keys once the store settled them (claimed, suppressed, lost to another claimant). Nothing settled
+    // means the store did not show the crossing yet (an eventually consistent read): the next event tries again.
+    const settled = report.alerts + report.lostClaims + report.suppressed + report.overflowed + report.publishFailures;
+    if (settled > 0) fastPath.tracker.handOff(hot, now);
+    if (report.published.length > 0) {
+      logger.info('fast path published', { hot, alertIds: report.published.map((n) => n.alertId) });
+    }
+    return { hot: hot.length, alerts: report.alerts, errors: report.publishFailures };
+  } catch (error) {
+    logger.error('fast path failed; the events are counted and the scheduled evaluator alerts', { hot, error });
+    return { hot: hot.length, alerts: 0, errors: 1 };
+  }
 }
 
 const isSqsEvent = (event: unknown): event is SQSEvent =>
@@ -26,9 +81,16 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
     (r) => typeof r === 'object' && r !== null && (r as { eventSource?: unknown }).eventSource === 'aws:sqs',
   );
 
-async function ingestDocument(doc: unknown, deps: IngestDeps, now: number): Promise<IngestStats> {
+async function ingestDocument(
+  doc: unknown,
+  deps: IngestDeps,
+  now: number,
+  recorded: CountedEvent[],
+): Promise<IngestStats> {
   const { records, skipped } = unwrapDocument(doc);
-  const stats = await deps.detector.ingest(deps.store, records, now);
+  const stats = await deps.detector.ingest(deps.store, records, now, (events) => {
+    for (const e of events) recorded.push(e);
+  });
   for (const reason of skipped) {
     stats.received++;
     stats.skipped[reason]++;
@@ -62,9 +124,11 @@ export async function handleIngest(
   now: number,
 ): Promise<SQSBatchResponse | IngestStats> {
   const { logger } = deps.telemetry;
+  const recorded: CountedEvent[] = [];
   if (!isSqsEvent(event)) {
-    const stats = await ingestDocument(event, deps, now);
+    const stats = await ingestDocument(event, deps, now, recorded);
     logStats(stats, deps);
+    fastPathMetrics(await runFastPath(recorded, deps, now), deps.telemetry);
     publishIngestMetrics(stats, deps.telemetry);
     return stats;
   }
@@ -83,15 +147,21 @@ export async function handleIngest(
       continue;
     }
     try {
-      mergeStats(total, await ingestDocument(doc, deps, now));
+      mergeStats(total, await ingestDocument(doc, deps, now, recorded));
     } catch (error) {
       logger.error('store update failed; message returns to the queue', { messageId: message.messageId, error });
       failures.push({ itemIdentifier: message.messageId });
     }
   }
   logStats(total, deps);
+  fastPathMetrics(await runFastPath(recorded, deps, now), deps.telemetry);
   publishIngestMetrics(total, deps.telemetry);
   return { batchItemFailures: failures };
+}
+
+function fastPathMetrics(outcome: FastPathOutcome, telemetry: Telemetry): void {
+  count(telemetry.metrics, 'FastPathAlerts', outcome.alerts);
+  count(telemetry.metrics, 'FastPathErrors', outcome.errors);
 }
 
 function logStats(stats: IngestStats, deps: IngestDeps): void {

@@ -19,6 +19,7 @@ import {
 import type { RuntimeConfig } from '../../lib/config';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
+import { FastPathTracker } from '../../lib/engine/fast-path';
 import { StoreError } from '../../lib/errors';
 import { SnsPublisher } from '../../lib/notify/sns';
 import { validateSnsMessage } from '../../lib/notify/validate';
@@ -207,6 +208,105 @@ describe('runtime end to end (dynalite + fauxqs)', () => {
     expect(afterLease.retried).toBe(1);
     expect(again.retried + again.alerts).toBe(0);
     expect(messages).toHaveLength(1);
+  });
+});
+
+describe('ingest fast path (dynalite + fauxqs)', () => {
+  /** A publisher that notes which ingested event (by index) each publish happened during. */
+  function noting(publisher: AlertPublisher, at: { index: number }, log: { index: number; alertId: string }[]) {
+    return {
+      publish: async (n: Notification) => {
+        await publisher.publish(n);
+        log.push({ index: at.index, alertId: n.alertId });
+      },
+    };
+  }
+
+  it('publishes the alert during ingest of the 20th event, and the scheduled evaluation then publishes nothing', async () => {
+    // Prepare
+    const { config, store, detector, publisher } = await setup();
+    const at = { index: -1 };
+    const log: { index: number; alertId: string }[] = [];
+    const fastPath = { tracker: new FastPathTracker(config), publisher: noting(publisher, at, log), config };
+    // Act
+    for (const [i, r] of reads.entries()) {
+      at.index = i;
+      await handleIngest(envelope(r), { detector, store, telemetry, fastPath }, INGEST_AT);
+    }
+    const duringIngest = await delivered();
+    const scheduled = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    const afterwards = await delivered();
+    // The same events without the fast path: the scheduled evaluator's own alert.
+    const plain = await setup();
+    for (const r of reads) await handleIngest(envelope(r), { ...plain, telemetry }, INGEST_AT);
+    const sent: Notification[] = [];
+    await handleEvaluate({ ...plain, publisher: { publish: async (n) => void sent.push(n) }, telemetry }, EVALUATE_AT);
+    // Assess
+    expect(log.map((l) => l.index)).toEqual([reads.length - 1]);
+    expect(duringIngest).toHaveLength(1);
+    const alert = JSON.parse(bodies(duringIngest[0] as Message).sqs as string) as Alert;
+    expect(alert).toMatchObject({ kind: 'alert', count: 20, identity: 'AIDA45XCCHPPLELFTIIM' });
+    expect({ alerts: scheduled.alerts, retried: scheduled.retried, suppressed: scheduled.suppressed }).toEqual({
+      alerts: 0,
+      retried: 0,
+      suppressed: 1,
+    });
+    expect(afterwards).toHaveLength(0);
+    // One claim whichever path makes it: the fast path's alert is the one the evaluator would have sent.
+    expect(sent.map((n) => n.alertId)).toEqual([alert.alertId]);
+  });
+
+  it('a burst split across two containers (10 events each) alerts from the scheduled evaluation only, once', async () => {
+    // Prepare
+    const { config, store, detector, publisher } = await setup();
+    const containers = [new FastPathTracker(config), new FastPathTracker(config)].map((tracker) => ({
+      tracker,
+      publisher,
+      config,
+    }));
+    // Act
+    for (const [i, r] of reads.entries()) {
+      await handleIngest(envelope(r), { detector, store, telemetry, fastPath: containers[i % 2] }, INGEST_AT);
+    }
+    const duringIngest = await delivered();
+    const scheduled = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    const afterwards = await delivered();
+    // Assess
+    expect(duringIngest).toHaveLength(0);
+    expect(scheduled.alerts).toBe(1);
+    expect(afterwards).toHaveLength(1);
+  });
+
+  it('a failing fast-path publish does not fail ingest; the evaluator delivers the pending alert once', async () => {
+    // Prepare
+    const { config, store, detector, publisher } = await setup();
+    const failing: AlertPublisher = {
+      publish: async () => {
+        throw new Error('SNS unavailable');
+      },
+    };
+    const fastPath = { tracker: new FastPathTracker(config), publisher: failing, config };
+    // Act
+    const results = [];
+    for (const r of reads)
+      results.push(await handleIngest(envelope(r), { detector, store, telemetry, fastPath }, INGEST_AT));
+    const insideLease = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    const afterLease = await handleEvaluate(
+      { store, publisher, config, telemetry },
+      INGEST_AT + (config.alertLeaseSeconds + 1) * 1000,
+    );
+    const again = await handleEvaluate(
+      { store, publisher, config, telemetry },
+      INGEST_AT + (config.alertLeaseSeconds + 61) * 1000,
+    );
+    const messages = await delivered();
+    // Assess
+    expect(results.reduce((n, r) => n + ((r as { counted?: number }).counted ?? 0), 0)).toBe(20);
+    expect(insideLease.alerts + insideLease.retried).toBe(0);
+    expect(afterLease.retried).toBe(1);
+    expect(again.alerts + again.retried).toBe(0);
+    expect(messages).toHaveLength(1);
+    expect((JSON.parse(bodies(messages[0] as Message).sqs as string) as Alert).count).toBe(20);
   });
 });
 

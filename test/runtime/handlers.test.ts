@@ -239,4 +239,20 @@ describe('evaluate handler with SECURITY_HUB=true', () => {
     expect(metrics.AlertsPublished).toBe(1);
     expect(metrics.SecurityHubImportFailures).toBeUndefined();
   });
+
+  it('ingest with TOPIC_ARN publishes a crossing itself (the fast path); not with FAST_PATH=false or SECURITY_HUB=true', async () => {
+    for (const [extra, expected] of [
+      [{}, ['sns']],
+      [{ FAST_PATH: 'false' }, []],
+      [{ SECURITY_HUB: 'true' }, []],
+    ] as const) {
+      // Prepare
+      stub.calls.length = 0;
+      const env = { TABLE_NAME: await freshTable(testClient()), THRESHOLD: '1', LOG_LEVEL: 'SILENT', TOPIC_ARN };
+      // Act: one read by a new identity is a crossing under THRESHOLD=1
+      await readByNewIdentity({ ...env, ...extra });
+      // Assess
+      expect({ extra, calls: stub.calls.map((c) => c.service) }).toEqual({ extra, calls: expected });
+    }
+  });
 });
