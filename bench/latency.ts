@@ -11,10 +11,18 @@
  * Every burst is simulated with the real engine (Detector → MemoryWindowStore → runEvaluation at each tick), and the
  * crossing event is found independently, by counting arrived events per minute bucket. A burst whose alert comes
  * later than the first tick after its crossing is counted as `late` (there should be none).
+ *
+ * The ingest fast path (lib/engine/fast-path.ts) is simulated on the same bursts, twice: every event seen by one
+ * container, and the events dealt round-robin to two containers. Each arrival runs the real code path on the memory
+ * store — record, tracker, and for a hot key runEvaluation with `identities` — and its wall time is measured; the
+ * publish happens `ingestMs` (the handler, as above) + that measured time + `awsCallsMs` (the fast path's DynamoDB
+ * reads and conditional writes and the SNS publish on AWS, which the memory store does not have: an assumption)
+ * after the arrival. With two containers a burst the fast path does not catch is published by the scheduled run.
  */
 import { DEFAULTS } from '../lib/config';
 import { Detector } from '../lib/engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../lib/engine/evaluate';
+import { FastPathTracker } from '../lib/engine/fast-path';
 import { BUCKET_MS, bucketOf, bucketsPerWindow } from '../lib/engine/window';
 import type { AlertPublisher, CountedEvent } from '../lib/ports';
 import { MemoryWindowStore } from '../lib/store/memory';
@@ -27,6 +35,21 @@ export interface LatencyOptions {
   readonly ingestMs: number;
   /** Time from the evaluator's start to its publish (measured evaluation time). */
   readonly evaluatorMs: number;
+  /** Fast path: AWS round trips the memory store does not have (4 DynamoDB calls and one SNS publish). */
+  readonly awsCallsMs?: number;
+}
+
+export interface FastPathLatency {
+  /** Bursts the fast path published (the rest: by the scheduled run). */
+  readonly viaFastPath: number;
+  /** Of those, published at the crossing event itself (single container: all of them). */
+  readonly atCrossing: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly maxMs: number;
+  /** Measured wall time of the crossing event's ingest work on the memory store (record, tracker, evaluation). */
+  readonly processingP50Ms: number;
+  readonly processingMaxMs: number;
 }
 
 export interface LatencyResult {
@@ -43,6 +66,11 @@ export interface LatencyResult {
   readonly ingestMs: number;
   readonly evaluatorMs: number;
   readonly deliveryDelay: string;
+  readonly awsCallsMs: number;
+  /** Fast path, every event of a burst seen by one ingest container. */
+  readonly fastPathOneContainer: FastPathLatency;
+  /** Fast path, a burst's events dealt round-robin to two containers; the scheduled run otherwise. */
+  readonly fastPathTwoContainers: FastPathLatency;
 }
 
 const SETTINGS: EvaluationSettings = DEFAULTS;
@@ -92,7 +120,53 @@ function crossingIndex(arrivals: readonly Arrival[]): number {
   return -1;
 }
 
+interface FastPathRun {
+  /** Publish time (simulated), or undefined when no container's own view crossed. */
+  readonly published: number | undefined;
+  readonly index: number;
+  readonly processingMs: number;
+}
+
+/** The burst through the ingest fast path of `containers` containers (round-robin), until the first publish. */
+async function fastPathRun(
+  arrivals: readonly Arrival[],
+  containers: number,
+  saturation: number,
+  options: LatencyOptions,
+  awsCallsMs: number,
+): Promise<FastPathRun> {
+  const store = new MemoryWindowStore();
+  const trackers = Array.from({ length: containers }, () => new FastPathTracker(SETTINGS));
+  let sent = 0;
+  const publisher: AlertPublisher = { publish: async () => void sent++ };
+  for (const [i, a] of arrivals.entries()) {
+    const now = a.arrival + options.ingestMs;
+    const started = performance.now();
+    await store.record([a.event], { saturation, now });
+    const hot = (trackers[i % containers] as FastPathTracker).observe([a.event], now);
+    if (hot.length > 0) await runEvaluation(store, publisher, SETTINGS, now, undefined, { identities: hot });
+    const processingMs = performance.now() - started;
+    if (sent > 0) return { published: now + processingMs + awsCallsMs, index: i, processingMs };
+  }
+  return { published: undefined, index: -1, processingMs: 0 };
+}
+
+function fastPathSummary(latencies: number[], processing: number[], atCrossing: number): FastPathLatency {
+  return {
+    viaFastPath: processing.length,
+    atCrossing,
+    p50Ms: quantile(latencies, 0.5),
+    p95Ms: quantile(latencies, 0.95),
+    maxMs: max(latencies),
+    processingP50Ms: quantile(processing, 0.5),
+    processingMaxMs: max(processing),
+  };
+}
+
 export async function benchLatency(options: LatencyOptions): Promise<LatencyResult> {
+  const awsCallsMs = options.awsCallsMs ?? 100;
+  const one = { latencies: [] as number[], processing: [] as number[], atCrossing: 0 };
+  const two = { latencies: [] as number[], processing: [] as number[], atCrossing: 0 };
   const rng = new Rng('latency');
   const detector = new Detector(SETTINGS);
   const saturation = SETTINGS.threshold * SETTINGS.saturationFactor;
@@ -128,6 +202,18 @@ export async function benchLatency(options: LatencyOptions): Promise<LatencyResu
     if (published > firstTick + options.evaluatorMs) late += 1;
     latencies.push(latency);
     fromEventTime.push(published - crossed.eventTime);
+    // The fast path on the same burst: one container, then two; the scheduled publish is the fallback.
+    for (const [containers, into] of [
+      [1, one],
+      [2, two],
+    ] as const) {
+      const run = await fastPathRun(arrivals, containers, saturation, options, awsCallsMs);
+      if (run.published !== undefined && run.published < published) {
+        into.latencies.push(run.published - crossed.arrival);
+        into.processing.push(run.processingMs);
+        if (run.index === crossing) into.atCrossing++;
+      } else into.latencies.push(latency);
+    }
   }
   return {
     bursts: options.bursts,
@@ -142,5 +228,8 @@ export async function benchLatency(options: LatencyOptions): Promise<LatencyResu
     ingestMs: options.ingestMs,
     evaluatorMs: options.evaluatorMs,
     deliveryDelay: DELIVERY,
+    awsCallsMs,
+    fastPathOneContainer: fastPathSummary(one.latencies, one.processing, one.atCrossing),
+    fastPathTwoContainers: fastPathSummary(two.latencies, two.processing, two.atCrossing),
   };
 }

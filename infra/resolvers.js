@@ -123,6 +123,16 @@ async function securityHub(context) {
 }
 
 /**
+ * Whether ingest runs the fast path ('true' or 'false'), as lib/config.ts parses the fastPath parameter: its role
+ * statements, FAST_PATH and TOPIC_ARN on ingest follow the same answer. Off with securityHub=true: the fast path
+ * publishes to SNS only, and with the import on every alert must come from the evaluator to become a finding.
+ */
+async function fastPath(context) {
+  const config = await effectiveConfig(context);
+  return config.fastPath && !config.securityHub ? 'true' : 'false';
+}
+
+/**
  * The part of an SSM parameter ARN after `parameter`: SSM writes `/a/b` as `parameter/a/b` and `a` as `parameter/a`.
  * Returns `/-` when no parameter is set (the statement using it is then left out by a condition).
  */
@@ -143,6 +153,7 @@ module.exports = {
   acceptFailedCalls,
   detectionSettings,
   exceptionsParameterArnPath,
+  fastPath,
   httpsFormat,
   securityHub,
   tableAttributeDefinitions,

@@ -4,7 +4,8 @@
  *
  * - DynamoDB, dynamically: the real store (lib/store/dynamodb.ts) runs its methods against a local DynamoDB
  *   (dynalite on 127.0.0.1) and a client middleware records which operations each store method sends. Ingest uses
- *   `record`; the evaluator uses the other WindowStore methods.
+ *   `record`, and with the fast path `readBuckets`, `lastAlert`, `claimAlert` and `markSent`; the evaluator uses every
+ *   WindowStore method but `record`.
  * - Statically, per function: the project files bundled into the handler (esbuild's metafile) are scanned for the
  *   SDK commands they construct. Every SNS, SSM and Security Hub command found must be granted, and every DynamoDB,
  *   SNS, SSM and Security Hub grant must match a command found. (SQS, Logs and KMS grants serve Lambda and SNS on the function's behalf and
@@ -35,16 +36,19 @@ function granted(role: Role, service: string): string[] {
   return [...new Set(Object.values(actions[role]).flat())].filter((a) => a.startsWith(`${service}:`)).sort();
 }
 
-/** Which function calls each WindowStore method (the evaluator uses everything but record). */
-const METHOD_ROLE: Record<keyof WindowStore, Role> = {
-  record: 'ingest',
-  activeKeys: 'evaluate',
-  readBuckets: 'evaluate',
-  lastAlert: 'evaluate',
-  claimAlert: 'evaluate',
-  markSent: 'evaluate',
-  unsentAlerts: 'evaluate',
-  renewLease: 'evaluate',
+/**
+ * Which functions call each WindowStore method: the evaluator everything but record; ingest record, plus what the
+ * fast path's runEvaluation with `identities` calls (no activeKeys, no unsentAlerts/renewLease).
+ */
+const METHOD_ROLE: Record<keyof WindowStore, readonly Role[]> = {
+  record: ['ingest'],
+  activeKeys: ['evaluate'],
+  readBuckets: ['ingest', 'evaluate'],
+  lastAlert: ['ingest', 'evaluate'],
+  claimAlert: ['ingest', 'evaluate'],
+  markSent: ['ingest', 'evaluate'],
+  unsentAlerts: ['evaluate'],
+  renewLease: ['evaluate'],
 };
 
 describe('DynamoDB operations the store sends', () => {
@@ -72,7 +76,7 @@ describe('DynamoDB operations the store sends', () => {
       (next, context) => async (args) => {
         const method = current.getStore();
         const operation = String(context.commandName).replace(/Command$/, '');
-        if (method !== undefined) sent[METHOD_ROLE[method]].add(`dynamodb:${operation}`);
+        for (const role of method === undefined ? [] : METHOD_ROLE[method]) sent[role].add(`dynamodb:${operation}`);
         return next(args);
       },
       { step: 'initialize', name: 'recordOperationsForIamTest' },

@@ -133,6 +133,26 @@ describe('securityHub', () => {
   });
 });
 
+describe('fastPath', () => {
+  test.each([
+    [{}, 'true'],
+    [{ fastPath: 'false' }, 'false'],
+    [{ fastPath: ' FALSE ' }, 'false'],
+    // The fast path publishes to SNS only: with the Security Hub import on, every alert comes from the evaluator.
+    [{ securityHub: 'true' }, 'false'],
+  ])('with %o ingest runs the fast path: %s', async (overrides, expected) => {
+    // Act / Assess
+    expect(await resolver('fastPath')(context(overrides))).toBe(expected);
+  });
+
+  test('fails packaging on a value ingest would reject, naming FAST_PATH', async () => {
+    // Act / Assess
+    await expect(resolver('fastPath')(context({ fastPath: 'yes' }))).rejects.toThrow(
+      /invalid deploy parameter: FAST_PATH="yes".*true or false/,
+    );
+  });
+});
+
 describe('exceptionsParameterArnPath', () => {
   test.each([
     ['/rsr/exceptions', '/rsr/exceptions'],

@@ -79,12 +79,15 @@ const OVERRIDES: Readonly<Record<string, string>> = {
 
 /** Settings the evaluator alone receives, each only when switched on (checked in the securityHub block). */
 const EVALUATOR_ONLY_SETTINGS: readonly SettingName[] = ['securityHub'];
+/** Settings ingest alone receives (checked in the fastPath block). */
+const INGEST_ONLY_SETTINGS: readonly SettingName[] = ['fastPath'];
 /**
  * Settings that are deploy parameters passed to both functions (all of lib/config.ts except the two the stack fills
- * in itself and the evaluator-only ones).
+ * in itself and the single-function ones).
  */
 const TUNING_SETTINGS = (Object.keys(ENV) as SettingName[]).filter(
-  (k) => k !== 'tableName' && k !== 'topicArn' && !EVALUATOR_ONLY_SETTINGS.includes(k),
+  (k) =>
+    k !== 'tableName' && k !== 'topicArn' && !EVALUATOR_ONLY_SETTINGS.includes(k) && !INGEST_ONLY_SETTINGS.includes(k),
 );
 
 /** Conditions derived from the deployment switches; every combination is checked for dangling references. */
@@ -98,6 +101,7 @@ const SWITCHES = [
   'PointInTimeRecovery',
   'TamperChatbotFormat',
   'SecurityHubEnabled',
+  'FastPathEnabled',
 ] as const;
 
 const SECRET_READ_PATTERN = {
@@ -280,7 +284,10 @@ describe('parameters reach the functions', () => {
       expect(env[ENV.tableName]).toEqual({ Ref: 'WindowTable' });
     }
     expect(environment('EvaluateLambdaFunction')[ENV.topicArn]).toEqual({ Ref: 'AlertTopic' });
-    expect(environment('IngestLambdaFunction')[ENV.topicArn]).toBeUndefined();
+    // The fast path (on by default) publishes from ingest too.
+    expect(environment('IngestLambdaFunction')[ENV.topicArn]).toEqual({ Ref: 'AlertTopic' });
+    expect(environment('IngestLambdaFunction')[ENV.fastPath]).toBe('true');
+    expect(environment('EvaluateLambdaFunction')[ENV.fastPath]).toBeUndefined();
   });
 
   test('the packaged environment is accepted by the runtime configuration loader', () => {
@@ -329,6 +336,8 @@ describe('parameters reach the functions', () => {
     expect(config.params.default.includeFailedCalls).toBe('false');
     expect(config.params.default.securityHub).toBe('false');
     expect(config.provider.environment[ENV.securityHub]).toBeUndefined();
+    expect(config.params.default.fastPath).toBe('true');
+    expect(config.provider.environment[ENV.fastPath]).toBeUndefined();
   });
 
   test('log retention comes from the logRetentionDays parameter', () => {
@@ -1001,6 +1010,7 @@ describe('IAM', () => {
     '`ingestQueue=true`': 'IngestQueueEnabled',
     '`exceptionsParameter` set': 'HasExceptionsParameter',
     '`securityHub=true`': 'SecurityHubEnabled',
+    '`fastPath=true`': 'FastPathEnabled',
   };
 
   function roleStatements(all: Record<string, Resource>, roleId: string): Record<string, string[]> {
@@ -1031,6 +1041,8 @@ describe('IAM', () => {
     ['HasExceptionsParameter', true],
     ['SecurityHubEnabled', false],
     ['SecurityHubEnabled', true],
+    ['FastPathEnabled', false],
+    ['FastPathEnabled', true],
   ])('each role holds exactly the documented actions (%s=%s)', (condition, on) => {
     // Prepare
     const all = resourcesWith({ [condition]: on });
@@ -1074,6 +1086,9 @@ describe('IAM', () => {
     expect(resourceOf('EvaluateRole', 'ExceptionsParameter')).toBeUndefined();
     expect(resourceOf('EvaluateRole', 'AlertTopic')).toEqual({ Ref: 'AlertTopic' });
     expect(resourceOf('EvaluateRole', 'AlertTopicKey')).toEqual({ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] });
+    expect(resourceOf('IngestRole', 'FastPathTable')).toEqual(table[0]);
+    expect(resourceOf('IngestRole', 'FastPathTopic')).toEqual({ Ref: 'AlertTopic' });
+    expect(resourceOf('IngestRole', 'FastPathTopicKey')).toEqual({ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] });
   });
 
   test('no policy anywhere grants a secretsmanager action or a wildcard action; Resource "*" only in the key policy', () => {
@@ -1209,6 +1224,11 @@ describe('securityHub (optional Security Hub import)', () => {
     expect(evaluateEnv[ENV.securityHub]).toBe('true');
     expect(variables(onResources, 'IngestLambdaFunction')[ENV.securityHub]).toBeUndefined();
     expect(loadConfig(stringValues(evaluateEnv)).securityHub).toBe(true);
+    // The fast path publishes to SNS only, so with the import on it is off: every alert becomes a finding.
+    expect(on.template.Conditions?.FastPathEnabled).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(variables(onResources, 'IngestLambdaFunction')[ENV.fastPath]).toBe('false');
+    expect(variables(onResources, 'IngestLambdaFunction')[ENV.topicArn]).toBeUndefined();
+    expect(JSON.stringify(onResources.IngestRole)).not.toContain('sns:Publish');
     expect(code).toContain('/findings/import');
     expect({ handler: loaded.stdout, error: loaded.stderr.slice(-600) }).toEqual({ handler: 'function', error: '' });
     expect(on.zipSizes['evaluate.zip']).toBeLessThan(1024 * 1024);
