@@ -1377,6 +1377,19 @@ function attack() {
  * People in the console. maria.silva (SSO admin, desktop Chrome) reviews 25 secrets in six minutes, later fixes the
  * inventory-worker policy; jon.park (read-only, Firefox) looks at a few things in the afternoon.
  */
+
+/** The sign-in record a console session starts with (not a console-session call itself). */
+function consoleLogin(ctx, at) {
+  call({ ...ctx, console: false }, at, 'signin.amazonaws.com', 'ConsoleLogin', {
+    resp: { ConsoleLogin: 'Success' },
+    additional: { MobileVersion: 'No', MFAUsed: 'No' },
+    requestID: false,
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    tls: false,
+  });
+}
+
 function consoleUsers() {
   const rng = new Rng('console');
   const loginAt = DAY_START + 9 * HOUR + 52 * MIN + 30 * SEC;
@@ -1390,14 +1403,7 @@ function consoleUsers() {
     scenario: 'console-browsing',
     console: true,
   };
-  call({ ...m, console: false }, loginAt, 'signin.amazonaws.com', 'ConsoleLogin', {
-    resp: { ConsoleLogin: 'Success' },
-    additional: { MobileVersion: 'No', MFAUsed: 'No' },
-    requestID: false,
-    readOnly: false,
-    eventType: 'AwsConsoleSignIn',
-    tls: false,
-  });
+  consoleLogin(m, loginAt);
   const browse = (a, t0, t1, n) => {
     const pages = [
       ['ec2.amazonaws.com', 'DescribeInstances', { instancesSet: {}, filterSet: {} }],
@@ -1465,14 +1471,7 @@ function consoleUsers() {
     scenario: 'console-jon',
     console: true,
   };
-  call({ ...j, console: false }, jonLogin, 'signin.amazonaws.com', 'ConsoleLogin', {
-    resp: { ConsoleLogin: 'Success' },
-    additional: { MobileVersion: 'No', MFAUsed: 'No' },
-    requestID: false,
-    readOnly: false,
-    eventType: 'AwsConsoleSignIn',
-    tls: false,
-  });
+  consoleLogin(j, jonLogin);
   browse(j, jonLogin + 20 * SEC, jonLogin + 25 * MIN, 30);
   call(j, jonLogin + 3 * MIN, 'secretsmanager.amazonaws.com', 'ListSecrets', {
     req: { maxResults: 100, sortOrder: 'desc', includePlannedDeletion: false },
