@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { itemSize } from '../lib/store/table';
+import { itemSize } from '../lib/adapters/store/table';
 import { type CapacityReport, meter } from '../test/support/capacity';
 import { ENDPOINT_VARIABLE, freshTable, type RunningDynalite, startDynalite } from '../test/support/dynalite';
 import { msSince } from './stats';

@@ -18,12 +18,12 @@ import {
   type DynamoDBClient,
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DEFAULTS } from '../lib/config';
+import { bucketItemKey, DynamoDbWindowStore, digest7, ID_DIGEST_BYTES } from '../lib/adapters/store/dynamodb';
+import { DEFAULTS } from '../lib/config/load';
 import { Detector } from '../lib/engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../lib/engine/evaluate';
+import type { AlertPublisher, CountedEvent } from '../lib/engine/ports';
 import { BUCKET_MS, bucketExpiresAt } from '../lib/engine/window';
-import type { AlertPublisher, CountedEvent } from '../lib/ports';
-import { bucketItemKey, DynamoDbWindowStore, digest7, ID_DIGEST_BYTES } from '../lib/store/dynamodb';
 import { type LocalDynamo, meterReads, meterWrites, totalReadUnits, totalWriteUnits } from './dynamo';
 import { principal, secretRead } from './generate';
 import { median, msSince, Rng } from './stats';

@@ -11,11 +11,11 @@
  * as wall time minus the time spent inside HTTP round trips; invocations run one at a time so the two separate.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULTS } from '../lib/config';
+import { DynamoDbWindowStore } from '../lib/adapters/store/dynamodb';
+import { createTelemetry } from '../lib/adapters/telemetry';
+import { DEFAULTS } from '../lib/config/load';
 import { Detector } from '../lib/engine/detector';
-import { handleIngest } from '../lib/runtime/ingest';
-import { createTelemetry } from '../lib/runtime/telemetry';
-import { DynamoDbWindowStore } from '../lib/store/dynamodb';
+import { handleIngest } from '../lib/usecases/ingest';
 import {
   clockNetwork,
   type LocalDynamo,

@@ -19,13 +19,14 @@
  * reads and conditional writes and the SNS publish on AWS, which the memory store does not have: an assumption)
  * after the arrival. With two containers a burst the fast path does not catch is published by the scheduled run.
  */
-import { DEFAULTS } from '../lib/config';
+
+import { MemoryWindowStore } from '../lib/adapters/store/memory';
+import { DEFAULTS } from '../lib/config/load';
 import { Detector } from '../lib/engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../lib/engine/evaluate';
 import { FastPathTracker } from '../lib/engine/fast-path';
+import type { AlertPublisher, CountedEvent } from '../lib/engine/ports';
 import { BUCKET_MS, bucketOf, bucketsPerWindow } from '../lib/engine/window';
-import type { AlertPublisher, CountedEvent } from '../lib/ports';
-import { MemoryWindowStore } from '../lib/store/memory';
 import { principal, secretRead } from './generate';
 import { max, quantile, Rng } from './stats';
 

@@ -2,7 +2,7 @@
  * Values computed at package time for serverless.yml, read through the framework's file variable source
  * (`file(./infra/resolvers.js):name`). The framework's variables have no string functions and CloudFormation
  * conditions cannot inspect a string, so the little computing the template needs is done here, with the project's
- * own modules (lib/config.ts, lib/store/table.ts) so that the deployment cannot drift from the code.
+ * own modules (lib/config/load.ts, lib/adapters/store/table.ts) so that the deployment cannot drift from the code.
  */
 const path = require('node:path');
 const Module = require('node:module');
@@ -61,12 +61,12 @@ const RESOURCE_VARIABLES_ALLOWANCE = 400;
 
 /**
  * The runtime configuration the functions will load, computed from the deploy parameters with the functions' own
- * loader (lib/config.ts). An invalid value fails packaging here, with the loader's message, instead of failing every
+ * loader (lib/config/load.ts). An invalid value fails packaging here, with the loader's message, instead of failing every
  * invocation after the deploy.
  */
 async function effectiveConfig({ options, resolveVariable, resolveConfigurationProperty }) {
   await checkParameterNames(options, resolveConfigurationProperty);
-  const { ENV, loadConfig } = loadProjectModule('lib/config.ts');
+  const { ENV, loadConfig } = loadProjectModule('lib/config/load.ts');
   const env = {};
   let bytes = RESOURCE_VARIABLES_ALLOWANCE;
   for (const [setting, variable] of Object.entries(ENV)) {
@@ -115,7 +115,7 @@ async function httpsFormat(context) {
 }
 
 /**
- * Whether the evaluator imports findings into Security Hub ('true' or 'false'), as lib/config.ts parses the
+ * Whether the evaluator imports findings into Security Hub ('true' or 'false'), as lib/config/load.ts parses the
  * securityHub parameter: the role statement and SECURITY_HUB follow the same answer, and an invalid value fails here.
  */
 async function securityHub(context) {
@@ -123,7 +123,7 @@ async function securityHub(context) {
 }
 
 /**
- * Whether ingest runs the fast path ('true' or 'false'), as lib/config.ts parses the fastPath parameter: its role
+ * Whether ingest runs the fast path ('true' or 'false'), as lib/config/load.ts parses the fastPath parameter: its role
  * statements, FAST_PATH and TOPIC_ARN on ingest follow the same answer. Off with securityHub=true: the fast path
  * publishes to SNS only, and with the import on every alert must come from the evaluator to become a finding.
  */
@@ -142,8 +142,8 @@ async function exceptionsParameterArnPath({ resolveVariable }) {
   return name.startsWith('/') ? name : `/${name}`;
 }
 
-// The window table as the store defines it (lib/store/table.ts).
-const storeTable = () => loadProjectModule('lib/store/table.ts');
+// The window table as the store defines it (lib/adapters/store/table.ts).
+const storeTable = () => loadProjectModule('lib/adapters/store/table.ts');
 const tableAttributeDefinitions = () => structuredClone(storeTable().TABLE_DEFINITION.AttributeDefinitions);
 const tableKeySchema = () => structuredClone(storeTable().TABLE_DEFINITION.KeySchema);
 const tableGlobalSecondaryIndexes = () => structuredClone(storeTable().TABLE_DEFINITION.GlobalSecondaryIndexes ?? []);

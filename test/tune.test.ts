@@ -1,18 +1,18 @@
 /**
- * `rsr tune` analysis (lib/tune.ts): peaks against a brute-force oracle, agreement with `replay()` on which keys
+ * `rsr tune` analysis (lib/usecases/tune.ts): peaks against a brute-force oracle, agreement with `replay()` on which keys
  * alert and how often, pair counting, histogram and thresholds, and suggested exceptions that the exceptions module
  * accepts and that silence what they were suggested for.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { RuntimeConfig } from '../lib/config';
+import { readInputs } from '../lib/adapters/io/read';
+import type { RuntimeConfig } from '../lib/config/load';
 import type { Notification } from '../lib/engine/alert';
 import { Detector } from '../lib/engine/detector';
 import { compileGlob, type ExceptionEntry, parseExceptions } from '../lib/engine/exceptions';
 import { bucketOf } from '../lib/engine/window';
-import { readInputs } from '../lib/io/read';
-import { type ReplayItem, replay } from '../lib/replay';
+import { type ReplayItem, replay } from '../lib/usecases/replay';
 import {
   candidateThresholds,
   escapeGlob,
@@ -21,7 +21,7 @@ import {
   singleAddressCidr,
   type TuneReport,
   tune,
-} from '../lib/tune';
+} from '../lib/usecases/tune';
 import { BASE_TIME, secretsRecord, testConfig } from './support/records';
 
 const FIXTURES = join(__dirname, 'fixtures');

@@ -1,23 +1,23 @@
 /**
  * Evaluator Lambda, on a schedule (every minute by default): thresholds, suppression, cap -> SNS (and, with
  * SECURITY_HUB=true, a Security Hub finding per alert after SNS accepted it).
- * Wiring only; the logic is lib/runtime/evaluate.ts and lib/engine/evaluate.ts.
+ * Wiring only; the logic is lib/usecases/evaluate.ts and lib/engine/evaluate.ts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { loadConfig } from '../../lib/config';
-import { ConfigError } from '../../lib/errors';
-import { SecurityHubPublisher } from '../../lib/notify/securityhub';
-import { SnsPublisher } from '../../lib/notify/sns';
-import type { AlertPublisher } from '../../lib/ports';
-import { handleEvaluate } from '../../lib/runtime/evaluate';
-import { createTelemetry } from '../../lib/runtime/telemetry';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { SecurityHubPublisher } from '../../lib/adapters/notify/securityhub';
+import { SnsPublisher } from '../../lib/adapters/notify/sns';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import { createTelemetry } from '../../lib/adapters/telemetry';
+import { loadConfig } from '../../lib/config/load';
+import { ConfigError } from '../../lib/engine/errors';
+import type { AlertPublisher } from '../../lib/engine/ports';
+import { handleEvaluate } from '../../lib/usecases/evaluate';
 
 /**
  * Partition, Region and account of an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`, already validated by
- * lib/config.ts). Findings go to the detector's own account and Region, which are the topic's.
+ * lib/config/load.ts). Findings go to the detector's own account and Region, which are the topic's.
  */
 function topicArnParts(topicArn: string): { partition: string; region: string; accountId: string } {
   const [arn, partition, service, region, accountId] = topicArn.split(':');

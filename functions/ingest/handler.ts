@@ -1,6 +1,6 @@
 /**
  * Ingest Lambda: EventBridge "AWS API Call via CloudTrail" events (or an SQS batch of them) -> window counters.
- * Wiring only; the logic is lib/runtime/ingest.ts. Configuration is validated at cold start (a bad variable fails
+ * Wiring only; the logic is lib/usecases/ingest.ts. Configuration is validated at cold start (a bad variable fails
  * the init with its name, value and what is accepted); SDK clients are built once per container.
  * With TOPIC_ARN set, FAST_PATH not false and SECURITY_HUB not true, a key this container sees cross is evaluated and alerted right away
  * (lib/engine/fast-path.ts); the scheduled evaluator stays the safety net.
@@ -8,14 +8,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { loadConfig } from '../../lib/config';
+import { SnsPublisher } from '../../lib/adapters/notify/sns';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import { createTelemetry } from '../../lib/adapters/telemetry';
+import { loadConfig } from '../../lib/config/load';
+import { withParameterExceptions } from '../../lib/config/resolve';
 import { Detector } from '../../lib/engine/detector';
 import { FastPathTracker } from '../../lib/engine/fast-path';
-import { SnsPublisher } from '../../lib/notify/sns';
-import { type FastPathDeps, handleIngest } from '../../lib/runtime/ingest';
-import { withParameterExceptions } from '../../lib/runtime/resolve-config';
-import { createTelemetry } from '../../lib/runtime/telemetry';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { type FastPathDeps, handleIngest } from '../../lib/usecases/ingest';
 
 const config = loadConfig(process.env);
 const telemetry = createTelemetry('rsr-ingest', config.logLevel);

@@ -5,11 +5,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
-import { ENV, loadConfig, type Overrides } from '../config';
+import { SnsPublisher } from '../adapters/notify/sns';
+import { createTable } from '../adapters/store/create-table';
+import { ENV, loadConfig, type Overrides } from '../config/load';
 import { ALERT_SCHEMA_VERSION, type Alert, MITRE, RULE_ID } from '../engine/alert';
-import { ConfigError } from '../errors';
-import { SnsPublisher } from '../notify/sns';
-import { createTable } from '../store/create-table';
+import { ConfigError } from '../engine/errors';
 
 const log = {
   info: (message: string, data?: Record<string, unknown>) =>

@@ -1,7 +1,7 @@
 /** Input reading shared by the commands that read CloudTrail files (replay, tune): errors and the progress bar. */
 import { SingleBar } from 'cli-progress';
-import type { InputError } from '../errors';
-import { countInputs, type InputItem, readInputs } from '../io/read';
+import { countInputs, type InputItem, readInputs } from '../adapters/io/read';
+import type { InputError } from '../engine/errors';
 
 /** Show a progress bar only on a terminal and when the input is big enough for it to matter. */
 const PROGRESS_MIN_BYTES = 20 * 1024 * 1024;

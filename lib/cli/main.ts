@@ -3,7 +3,7 @@
  * 2 usage or configuration error (the message names the option and the accepted values).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, PublishError, StoreError } from '../errors';
+import { ConfigError, PublishError, StoreError } from '../engine/errors';
 import { registerAws } from './aws';
 import { registerRedrive } from './redrive';
 import { registerReplay } from './replay';

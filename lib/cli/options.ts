@@ -1,11 +1,11 @@
 /**
  * CLI flags that map onto configuration settings. The CLI reads the same environment variables as the Lambdas;
- * a flag overrides its variable (see lib/config.ts for precedence).
+ * a flag overrides its variable (see lib/config/load.ts for precedence).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { COUNT_MODES, ENV, GROUP_BY_MODES, type Overrides, PRESETS, type SettingName } from '../config';
-import { ConfigError } from '../errors';
+import { COUNT_MODES, ENV, GROUP_BY_MODES, type Overrides, PRESETS, type SettingName } from '../config/load';
+import { ConfigError } from '../engine/errors';
 
 interface FlagSpec {
   readonly setting: SettingName;

@@ -1,17 +1,17 @@
 /**
- * `rsr redrive --queue-url URL`: re-ingests what landed in the detector's dead-letter queues (lib/redrive.ts,
+ * `rsr redrive --queue-url URL`: re-ingests what landed in the detector's dead-letter queues (lib/usecases/redrive.ts,
  * docs/RECOVERY.md). Credentials, region and endpoints come from the standard AWS SDK chain and variables
  * (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB, ...); settings from the same environment
- * the Lambdas read (lib/config.ts), so that redriven events are counted exactly as the ingest function would.
+ * the Lambdas read (lib/config/load.ts), so that redriven events are counted exactly as the ingest function would.
  *
  * Exit codes: 0 every message was moved (or, in a dry run, would be); 1 some message stays in the queue or an AWS
  * call failed; 2 usage or configuration error.
  */
 import type { Command } from 'commander';
-import { ENV, loadConfig, type Overrides } from '../config';
+import { ENV, loadConfig, type Overrides } from '../config/load';
+import { ConfigError } from '../engine/errors';
 import { SKIP_REASONS } from '../engine/event';
-import { ConfigError } from '../errors';
-import type { RedriveReport } from '../redrive';
+import type { RedriveReport } from '../usecases/redrive';
 
 /** Long enough for a slow run over a full receive; messages left behind are made visible again at the end. */
 const VISIBILITY_TIMEOUT_SECONDS = 300;
@@ -119,9 +119,9 @@ export function registerRedrive(program: Command): void {
           import('@aws-sdk/client-dynamodb'),
           import('@aws-sdk/client-ssm'),
           import('../engine/detector'),
-          import('../redrive'),
-          import('../runtime/resolve-config'),
-          import('../store/dynamodb'),
+          import('../usecases/redrive'),
+          import('../config/resolve'),
+          import('../adapters/store/dynamodb'),
         ]);
       const hasRegion = Boolean(process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION);
       const region = hasRegion ? undefined : regionOfQueueUrl(opts.queueUrl);

@@ -1,8 +1,8 @@
 /** `rsr replay PATH...`: the detector over CloudTrail files, in simulated time, with the in-memory store. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
+import { loadConfig } from '../config/load';
 import type { Notification } from '../engine/alert';
-import { replay } from '../replay';
+import { replay } from '../usecases/replay';
 import { formatNotification, formatSummary } from './format';
 import { openInputs } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';

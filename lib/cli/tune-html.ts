@@ -4,7 +4,7 @@
  * come from CloudTrail and are attacker-controlled: every one goes through `text()` (control characters and bidi
  * overrides made visible, then HTML-escaped), which is safe both in HTML and in inline SVG text and attributes.
  */
-import type { KeyReport, ThresholdRow, TuneReport } from '../tune';
+import type { KeyReport, ThresholdRow, TuneReport } from '../usecases/tune';
 import { inert } from './format';
 
 /** Bars drawn at most; the chart says how many keys it leaves out. */

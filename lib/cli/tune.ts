@@ -1,14 +1,14 @@
 /**
  * `rsr tune PATH...`: per-key peaks over the user's history, a histogram, what each threshold would have alerted,
  * and suggested exceptions for the loudest keys. Same inputs, flags and exit codes as `rsr replay`; the analysis is
- * lib/tune.ts, the HTML page lib/cli/tune-html.ts.
+ * lib/usecases/tune.ts, the HTML page lib/cli/tune-html.ts.
  */
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
-import { ConfigError } from '../errors';
-import { type KeyReport, type TuneReport, tune } from '../tune';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../engine/errors';
+import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
 import { inert } from './format';
 import { openInputs } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';

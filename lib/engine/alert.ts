@@ -2,8 +2,27 @@
  * The alert model: one JSON object per alert, the same in `rsr replay --json`, the SNS `sqs`/`lambda` payload and
  * the store's claim record. Bump ALERT_SCHEMA_VERSION on any incompatible change.
  */
-import type { CountMode, GroupBy, Preset } from '../config';
-import type { Investigation } from './investigate';
+import type { CountMode, GroupBy, Preset } from './settings';
+
+/** Ready queries and links for a responder (built by investigate.ts). */
+export interface Investigation {
+  /** `long-term` (AKIA…, an IAM user's key), `temporary` (ASIA…, STS credentials), or `unknown`. */
+  readonly accessKeyKind: 'long-term' | 'temporary' | 'unknown';
+  readonly sessionIssuerArn: string;
+  /** From sessionContext.attributes.mfaAuthenticated, when the record had it. */
+  readonly mfaAuthenticated: boolean | undefined;
+  readonly consoleSession: boolean;
+  /** userIdentity.invokedBy: set when an AWS service made the calls for the principal. */
+  readonly awsServiceCaller: string;
+  readonly vpcEndpointId: string;
+  readonly distinctRegions: number;
+  /** CloudTrail Lake SQL (replace $EDS_ID with the event data store id). */
+  readonly cloudTrailLakeQuery: string;
+  /** Athena SQL over the standard CloudTrail table (replace cloudtrail_logs with yours). */
+  readonly athenaQuery: string;
+  /** CloudTrail console event history, filtered to the access key (or user name) in the alert's region. */
+  readonly eventHistoryUrl: string;
+}
 
 export const ALERT_SCHEMA_VERSION = 1;
 export const RULE_ID = 'rapid-secret-retrieval';

@@ -3,12 +3,12 @@
  * keyed and bucketed CountedEvent -> WindowStore. Pure apart from the store port; `now` is an argument.
  */
 import { createHash } from 'node:crypto';
-import type { CountMode, DetectionConfig, Signal } from '../config';
-import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from '../ports';
 import { type AccessEvent, SKIP_REASONS, type SkipReason } from './event';
 import { groupKey, signalKey } from './identity';
+import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from './ports';
 import { makeQualifier, type Qualifier } from './qualify';
 import { toAccessEvent } from './records';
+import type { CountMode, DetectionConfig, Signal } from './settings';
 import { isAccessDenied, measureOf, signalsOfQualifying } from './signals';
 import { BUCKET_MS, bucketExpiresAt, bucketOf, saturationOf } from './window';
 

@@ -12,17 +12,6 @@
  *    overflow summary, which is claimed and published like an alert.
  */
 import { createHash } from 'node:crypto';
-import type { DetectionConfig } from '../config';
-import { PublishError } from '../errors';
-import {
-  type AlertClaim,
-  type AlertPublisher,
-  type BucketIdentity,
-  type BucketState,
-  OTHER_VALUE,
-  type ValueCounts,
-  type WindowStore,
-} from '../ports';
 import {
   ALERT_SCHEMA_VERSION,
   type Alert,
@@ -33,8 +22,19 @@ import {
   RULE_ID,
   type ValueCount,
 } from './alert';
+import { PublishError } from './errors';
 import { parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
+import {
+  type AlertClaim,
+  type AlertPublisher,
+  type BucketIdentity,
+  type BucketState,
+  OTHER_VALUE,
+  type ValueCounts,
+  type WindowStore,
+} from './ports';
+import type { DetectionConfig } from './settings';
 import { MAIN_REASON, type Measure, measureOf, type Reason } from './signals';
 import {
   BUCKET_MS,

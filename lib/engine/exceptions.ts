@@ -7,7 +7,7 @@
  * set is rejected rather than silently matching something other than what was meant.
  */
 import ipaddr from 'ipaddr.js';
-import { ConfigError } from '../errors';
+import { ConfigError } from './errors';
 import type { AccessEvent } from './event';
 
 export interface ExceptionEntry {

@@ -24,7 +24,7 @@
  * A key handed off to an evaluation is not reported again for SUPPRESSION_MINUTES (the claim would suppress it
  * anyway), so a burst costs one evaluation per key and container, not one per event.
  */
-import type { DetectionConfig } from '../config';
+import type { DetectionConfig } from './settings';
 import { BUCKET_MS, bucketsPerWindow, lookBack } from './window';
 
 export type FastPathSettings = Pick<

@@ -6,8 +6,9 @@
  * main counters stay exactly the reference's; the evaluator folds them back onto the identity, which has one
  * suppression across all reasons. Identities are AWS principal ids or ARNs and never start with `signal:`.
  */
-import type { GroupBy, Signal } from '../config';
+
 import type { AccessEvent } from './event';
+import type { GroupBy, Signal } from './settings';
 
 export function groupKey(event: AccessEvent, groupBy: GroupBy): string | undefined {
   const id = event.identity;

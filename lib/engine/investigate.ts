@@ -3,26 +3,9 @@
  * around the window without composing them by hand. Pure; every value placed in SQL is escaped, because identities,
  * ARNs and agents come from the (attacker-influenced) records.
  */
-import type { Alert } from './alert';
+import type { Alert, Investigation } from './alert';
 
-export interface Investigation {
-  /** `long-term` (AKIA…, an IAM user's key), `temporary` (ASIA…, STS credentials), or `unknown`. */
-  readonly accessKeyKind: 'long-term' | 'temporary' | 'unknown';
-  readonly sessionIssuerArn: string;
-  /** From sessionContext.attributes.mfaAuthenticated, when the record had it. */
-  readonly mfaAuthenticated: boolean | undefined;
-  readonly consoleSession: boolean;
-  /** userIdentity.invokedBy: set when an AWS service made the calls for the principal. */
-  readonly awsServiceCaller: string;
-  readonly vpcEndpointId: string;
-  readonly distinctRegions: number;
-  /** CloudTrail Lake SQL (replace $EDS_ID with the event data store id). */
-  readonly cloudTrailLakeQuery: string;
-  /** Athena SQL over the standard CloudTrail table (replace cloudtrail_logs with yours). */
-  readonly athenaQuery: string;
-  /** CloudTrail console event history, filtered to the access key (or user name) in the alert's region. */
-  readonly eventHistoryUrl: string;
-}
+export type { Investigation } from './alert';
 
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 

@@ -15,9 +15,10 @@
  *
  * Everything derived from the configuration (name set, compiled exceptions) is built once in makeQualifier.
  */
-import type { DetectionConfig } from '../config';
+
 import { type AccessEvent, SECRETS_MANAGER_SOURCE, type SkipReason } from './event';
 import { compileExceptions } from './exceptions';
+import type { DetectionConfig } from './settings';
 import { browserFamily } from './user-agent';
 
 export type Qualifier = (event: AccessEvent) => SkipReason | undefined;

@@ -9,8 +9,9 @@
  *  - access-denied     ≥ ACCESS_DENIED_THRESHOLD (20) AccessDenied retrievals in a window (someone probing for
  *                      readable secrets); needs the deployment to route failed calls (parameter includeFailedCalls)
  */
-import type { CountMode, DetectionConfig, Signal } from '../config';
+
 import type { AccessEvent } from './event';
+import type { CountMode, DetectionConfig, Signal } from './settings';
 
 export const MAIN_REASON = 'threshold';
 export type Reason = typeof MAIN_REASON | Signal;

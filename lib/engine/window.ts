@@ -31,8 +31,9 @@
  *  7. Late events: an event arriving up to L minutes after its bucket still alerts (its windows end in [n-L, n]);
  *     later ones are counted in their buckets and reported as late, but no evaluation looks at them again.
  */
-import type { DetectionConfig } from '../config';
-import type { BucketState } from '../ports';
+
+import type { BucketState } from './ports';
+import type { DetectionConfig } from './settings';
 
 export const BUCKET_MS = 60_000;
 

@@ -1,5 +1,5 @@
 /** The WindowStore contract against the DynamoDB store on dynalite: a fresh table per test, so tests never meet. */
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { describeWindowStoreContract } from './window-store.contract';
 

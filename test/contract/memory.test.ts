@@ -1,4 +1,4 @@
-import { MemoryWindowStore } from '../../lib/store/memory';
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
 import { describeWindowStoreContract } from './window-store.contract';
 
 describeWindowStoreContract('MemoryWindowStore', () => new MemoryWindowStore(), {

@@ -1,5 +1,5 @@
 /**
- * The WindowStore contract: every doc comment of lib/ports.ts as behaviour-named tests. Each store implementation
+ * The WindowStore contract: every doc comment of lib/engine/ports.ts as behaviour-named tests. Each store implementation
  * runs it from a `*.test.ts` file (test/contract/memory.test.ts, test/contract/dynamodb.test.ts).
  *
  * Bounds the suite relies on, which every store must meet:
@@ -25,7 +25,7 @@ import {
   OTHER_VALUE,
   type RecordOutcome,
   type WindowStore,
-} from '../../lib/ports';
+} from '../../lib/engine/ports';
 
 export interface ContractOptions {
   /** fast-check runs of the oracle property (keep it small for stores behind a network hop). */

@@ -2,7 +2,7 @@
  * The function roles against the code: each role must hold the AWS operations its function's code sends, and
  * nothing that no code can send.
  *
- * - DynamoDB, dynamically: the real store (lib/store/dynamodb.ts) runs its methods against a local DynamoDB
+ * - DynamoDB, dynamically: the real store (lib/adapters/store/dynamodb.ts) runs its methods against a local DynamoDB
  *   (dynalite on 127.0.0.1) and a client middleware records which operations each store method sends. Ingest uses
  *   `record`, and with the fast path `readBuckets`, `lastAlert`, `claimAlert` and `markSent`; the evaluator uses every
  *   WindowStore method but `record`.
@@ -20,10 +20,10 @@ import * as securityhub from '@aws-sdk/client-securityhub';
 import * as sns from '@aws-sdk/client-sns';
 import * as ssm from '@aws-sdk/client-ssm';
 import { buildSync } from 'esbuild';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import { tableDefinition } from '../../lib/adapters/store/table';
 import type { Notification } from '../../lib/engine/alert';
-import type { AlertClaim, CountedEvent, EventContext, WindowStore } from '../../lib/ports';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
-import { tableDefinition } from '../../lib/store/table';
+import type { AlertClaim, CountedEvent, EventContext, WindowStore } from '../../lib/engine/ports';
 import { REPO_ROOT } from './package-service';
 
 type Role = 'ingest' | 'evaluate';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/table';
+import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/adapters/store/table';
 import { parseCloudFormationYaml } from '../support/cloudformation';
 import { REPO_ROOT } from './package-service';
 

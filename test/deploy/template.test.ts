@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS, ENV, loadConfig, type SettingName } from '../../lib/config';
-import { NAMESPACE } from '../../lib/runtime/telemetry';
-import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/store/table';
+import { TABLE_DEFINITION, TTL_ATTRIBUTE } from '../../lib/adapters/store/table';
+import { NAMESPACE } from '../../lib/adapters/telemetry';
+import { DEFAULTS, ENV, loadConfig, type SettingName } from '../../lib/config/load';
 import {
   activeResources,
   evaluateConditions,
@@ -82,7 +82,7 @@ const EVALUATOR_ONLY_SETTINGS: readonly SettingName[] = ['securityHub'];
 /** Settings ingest alone receives (checked in the fastPath block). */
 const INGEST_ONLY_SETTINGS: readonly SettingName[] = ['fastPath'];
 /**
- * Settings that are deploy parameters passed to both functions (all of lib/config.ts except the two the stack fills
+ * Settings that are deploy parameters passed to both functions (all of lib/config/load.ts except the two the stack fills
  * in itself and the single-function ones).
  */
 const TUNING_SETTINGS = (Object.keys(ENV) as SettingName[]).filter(
@@ -273,7 +273,7 @@ describe('parameters reach the functions', () => {
     return (props(resources[id]).Environment as JsonObject).Variables as Record<string, Json>;
   }
 
-  test('every tuning setting overridden with --param lands in both functions under its lib/config.ts name', () => {
+  test('every tuning setting overridden with --param lands in both functions under its lib/config/load.ts name', () => {
     for (const id of ['IngestLambdaFunction', 'EvaluateLambdaFunction']) {
       const env = environment(id);
       for (const setting of TUNING_SETTINGS) {
@@ -573,7 +573,7 @@ describe('window table', () => {
     });
   });
 
-  test('has the key schema, attributes, indexes and TTL attribute of lib/store/table.ts', () => {
+  test('has the key schema, attributes, indexes and TTL attribute of lib/adapters/store/table.ts', () => {
     const table = props(resources.WindowTable);
     // Assess
     expect(table.KeySchema).toEqual(TABLE_DEFINITION.KeySchema);

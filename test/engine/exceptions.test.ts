@@ -1,5 +1,5 @@
+import { ConfigError } from '../../lib/engine/errors';
 import { compileExceptions, compileGlob, type ExceptionEntry, parseExceptions } from '../../lib/engine/exceptions';
-import { ConfigError } from '../../lib/errors';
 import { loadEvent } from './qualify-helpers';
 
 /** The ConfigError thrown by `act`, for assertions on its fields. */

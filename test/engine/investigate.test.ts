@@ -1,11 +1,11 @@
 /** Investigation context in alerts: credential kind, session issuer, MFA, console, ready queries. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../lib/config';
+import { renderText } from '../../lib/adapters/notify/render';
+import { loadConfig } from '../../lib/config/load';
 import type { Alert } from '../../lib/engine/alert';
 import { eventHistoryUrl, queriesFor, sqlString } from '../../lib/engine/investigate';
-import { renderText } from '../../lib/notify/render';
-import { replay } from '../../lib/replay';
+import { replay } from '../../lib/usecases/replay';
 
 const fixture = (path: string): unknown[] => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', path), 'utf8'));
 

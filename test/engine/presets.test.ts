@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Preset } from '../../lib/config';
+import { loadConfig, type Preset } from '../../lib/config/load';
 import type { Alert } from '../../lib/engine/alert';
-import { replay } from '../../lib/replay';
+import { replay } from '../../lib/usecases/replay';
 
 const fixture = (path: string): unknown[] => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', path), 'utf8'));
 

@@ -1,8 +1,8 @@
-import { DEFAULTS, type DetectionConfig } from '../../lib/config';
+import { DEFAULTS, type DetectionConfig } from '../../lib/config/load';
+import { ConfigError } from '../../lib/engine/errors';
 import type { SkipReason } from '../../lib/engine/event';
 import type { ExceptionEntry } from '../../lib/engine/exceptions';
 import { makeQualifier, qualifierChecks } from '../../lib/engine/qualify';
-import { ConfigError } from '../../lib/errors';
 import { loadEvent } from './qualify-helpers';
 
 function config(overrides: Partial<DetectionConfig> = {}): DetectionConfig {

@@ -3,11 +3,11 @@
  * that looks at raw event times only (no buckets).
  */
 import fc from 'fast-check';
-import type { RuntimeConfig } from '../../lib/config';
+import type { RuntimeConfig } from '../../lib/config/load';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { alertIdOf } from '../../lib/engine/evaluate';
 import { BUCKET_MS, bucketOf } from '../../lib/engine/window';
-import { replay } from '../../lib/replay';
+import { replay } from '../../lib/usecases/replay';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
 
 interface Ev {

@@ -8,14 +8,14 @@
  * Events from "the future" wait in their buckets until the evaluator's clock reaches them.
  */
 import fc from 'fast-check';
-import type { RuntimeConfig } from '../../lib/config';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
+import type { RuntimeConfig } from '../../lib/config/load';
 import type { Alert } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
 import { runEvaluation } from '../../lib/engine/evaluate';
+import type { WindowStore } from '../../lib/engine/ports';
 import { BUCKET_MS, bucketOf, bucketStart } from '../../lib/engine/window';
-import type { WindowStore } from '../../lib/ports';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
-import { MemoryWindowStore } from '../../lib/store/memory';
 import { CaseCounter } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';

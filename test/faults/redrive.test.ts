@@ -13,11 +13,11 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { RuntimeConfig } from '../../lib/config';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import type { RuntimeConfig } from '../../lib/config/load';
 import { Detector } from '../../lib/engine/detector';
-import { classifyBody, type RedriveReport, redrive } from '../../lib/redrive';
-import { handleEvaluate } from '../../lib/runtime/evaluate';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { handleEvaluate } from '../../lib/usecases/evaluate';
+import { classifyBody, type RedriveReport, redrive } from '../../lib/usecases/redrive';
 import { envelope, readFixture, recordingTelemetry } from '../hostile/support';
 import { rsrAsync } from '../support/cli';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';

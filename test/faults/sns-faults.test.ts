@@ -15,12 +15,12 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SnsPublisher } from '../../lib/adapters/notify/sns';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
 import type { Alert } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
-import { PublishError } from '../../lib/errors';
-import { SnsPublisher } from '../../lib/notify/sns';
-import { handleEvaluate } from '../../lib/runtime/evaluate';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { PublishError } from '../../lib/engine/errors';
+import { handleEvaluate } from '../../lib/usecases/evaluate';
 import { recordingTelemetry } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';

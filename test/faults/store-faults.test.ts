@@ -10,13 +10,13 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
 import type { Alert } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
-import { StoreError } from '../../lib/errors';
-import type { WindowStore } from '../../lib/ports';
-import { handleEvaluate } from '../../lib/runtime/evaluate';
-import { handleIngest } from '../../lib/runtime/ingest';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { StoreError } from '../../lib/engine/errors';
+import type { WindowStore } from '../../lib/engine/ports';
+import { handleEvaluate } from '../../lib/usecases/evaluate';
+import { handleIngest } from '../../lib/usecases/ingest';
 import { CaseCounter, envelope, recordingTelemetry } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { SERVER_ERROR, THROTTLED } from '../support/fault-proxy';

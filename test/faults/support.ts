@@ -5,8 +5,8 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import type { Detector } from '../../lib/engine/detector';
-import type { AlertPublisher, WindowStore } from '../../lib/ports';
-import { handleIngest } from '../../lib/runtime/ingest';
+import type { AlertPublisher, WindowStore } from '../../lib/engine/ports';
+import { handleIngest } from '../../lib/usecases/ingest';
 import { envelope, recordingTelemetry, sqsRecord } from '../hostile/support';
 import { BASE_TIME, secretsRecord } from '../support/records';
 

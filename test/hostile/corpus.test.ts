@@ -4,12 +4,13 @@
  * handleIngest with the document as an EventBridge event, and handleIngest with it as an SQS message body. Every
  * path must report the same totals, skip each bad record under its named reason, and never throw.
  */
+
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
 import { Detector, type IngestStats } from '../../lib/engine/detector';
 import type { SkipReason } from '../../lib/engine/event';
 import { STRING_MAX_CHARS, toAccessEvent, USER_AGENT_MAX_CHARS, unwrapDocument } from '../../lib/engine/records';
 import { bucketOf } from '../../lib/engine/window';
-import { handleIngest } from '../../lib/runtime/ingest';
-import { MemoryWindowStore } from '../../lib/store/memory';
+import { handleIngest } from '../../lib/usecases/ingest';
 import { testConfig } from '../support/records';
 import {
   BASE_NOW,

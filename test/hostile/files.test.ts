@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { loadConfig } from '../../lib/config';
+import { readInputs } from '../../lib/adapters/io/read';
+import { loadConfig } from '../../lib/config/load';
+import type { InputError } from '../../lib/engine/errors';
 import { toAccessEvent } from '../../lib/engine/records';
-import type { InputError } from '../../lib/errors';
-import { readInputs } from '../../lib/io/read';
-import { replay } from '../../lib/replay';
+import { replay } from '../../lib/usecases/replay';
 import { baseRecord, CaseCounter, expectBalanced, FIXTURES } from './support';
 
 const cases = new CaseCounter();

@@ -4,13 +4,14 @@
  * (`constructor`, `toString`, `__proto__`, ...) must be counted like any other value, by both stores, and reach the
  * alert as a number.
  */
+
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
 import { runEvaluation } from '../../lib/engine/evaluate';
+import type { BucketState, WindowStore } from '../../lib/engine/ports';
 import { bucketOf } from '../../lib/engine/window';
-import type { BucketState, WindowStore } from '../../lib/ports';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
-import { MemoryWindowStore } from '../../lib/store/memory';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
 

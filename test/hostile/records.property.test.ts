@@ -5,8 +5,10 @@
  * The number of generated cases is printed after the suite.
  */
 import fc from 'fast-check';
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
 import { Detector } from '../../lib/engine/detector';
 import { SKIP_REASONS, type SkipReason } from '../../lib/engine/event';
+import type { CountedEvent, RecordOptions, RecordOutcome, WindowStore } from '../../lib/engine/ports';
 import {
   parseEventTime,
   STRING_MAX_CHARS,
@@ -14,9 +16,7 @@ import {
   USER_AGENT_MAX_CHARS,
   unwrapDocument,
 } from '../../lib/engine/records';
-import type { CountedEvent, RecordOptions, RecordOutcome, WindowStore } from '../../lib/ports';
-import { handleIngest } from '../../lib/runtime/ingest';
-import { MemoryWindowStore } from '../../lib/store/memory';
+import { handleIngest } from '../../lib/usecases/ingest';
 import { testConfig } from '../support/records';
 import { BASE_NOW, baseRecord, CaseCounter, envelope, expectBalanced, recordingTelemetry, sqsBatch } from './support';
 

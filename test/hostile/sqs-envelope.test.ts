@@ -2,9 +2,10 @@
  * The ingest handler's SQS path on envelopes Lambda itself would never build (a record without a text body): the
  * message is skipped under a named reason and the rest of the batch is counted; the handler does not throw.
  */
+
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
 import { Detector, type IngestStats } from '../../lib/engine/detector';
-import { handleIngest } from '../../lib/runtime/ingest';
-import { MemoryWindowStore } from '../../lib/store/memory';
+import { handleIngest } from '../../lib/usecases/ingest';
 import { testConfig } from '../support/records';
 import { baseRecord, envelope, expectBalanced, recordingTelemetry, sqsRecord } from './support';
 

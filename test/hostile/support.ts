@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Telemetry } from '../../lib/adapters/telemetry';
 import { emptyStats, type IngestStats } from '../../lib/engine/detector';
 import { SKIP_REASONS, type SkipReason } from '../../lib/engine/event';
-import type { Telemetry } from '../../lib/runtime/telemetry';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures');
 

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { countInputs, type ReadOptions, readInputBatches, readInputs, STDIN_SOURCE } from '../../lib/adapters/io/read';
+import { InputError } from '../../lib/engine/errors';
 import type { SkipReason } from '../../lib/engine/event';
 import { toAccessEvent } from '../../lib/engine/records';
-import { InputError } from '../../lib/errors';
-import { countInputs, type ReadOptions, readInputBatches, readInputs, STDIN_SOURCE } from '../../lib/io/read';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const INPUT = join(FIXTURES, 'input');

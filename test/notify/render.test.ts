@@ -1,4 +1,3 @@
-import type { Alert, ValueCount } from '../../lib/engine/alert';
 import {
   buildSnsMessage,
   CHAT_DESCRIPTION_MAX,
@@ -8,9 +7,10 @@ import {
   renderSubject,
   renderText,
   SNS_MAX_MESSAGE_BYTES,
-} from '../../lib/notify/render';
-import { validateSnsMessage } from '../../lib/notify/validate';
-import { OTHER_VALUE } from '../../lib/ports';
+} from '../../lib/adapters/notify/render';
+import { validateSnsMessage } from '../../lib/adapters/notify/validate';
+import type { Alert, ValueCount } from '../../lib/engine/alert';
+import { OTHER_VALUE } from '../../lib/engine/ports';
 import { continuationAlert, hostileAlert, overflowSummary, protocolBodies, stratusAlert } from './fixtures';
 
 /** Things an attacker string must not smuggle into a human rendering. */

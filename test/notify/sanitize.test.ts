@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { asciiOnly, DISPLAY_VALUE_MAX, neutralize, sqsSafeJson, wellFormed } from '../../lib/notify/sanitize';
+import { asciiOnly, DISPLAY_VALUE_MAX, neutralize, sqsSafeJson, wellFormed } from '../../lib/adapters/notify/sanitize';
 
 /** With the u flag, \p{Cs} only matches unpaired surrogates. */
 const LONE_SURROGATE = /\p{Cs}/u;

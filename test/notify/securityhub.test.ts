@@ -1,15 +1,15 @@
 /**
- * The optional Security Hub import (lib/notify/securityhub.ts): the ASFF finding built from an alert, and the
+ * The optional Security Hub import (lib/adapters/notify/securityhub.ts): the ASFF finding built from an alert, and the
  * publisher that imports it after SNS accepted the alert. No local Security Hub emulator exists, so the SDK client
  * is mocked (aws-sdk-client-mock) and the inner SNS publisher is a fake that records what it was given.
  */
 import { BatchImportFindingsCommand, InvalidAccessException, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type ImportLog, SecurityHubPublisher, toFinding } from '../../lib/adapters/notify/securityhub';
 import type { Alert, Notification } from '../../lib/engine/alert';
+import { PublishError } from '../../lib/engine/errors';
 import type { Investigation } from '../../lib/engine/investigate';
-import { PublishError } from '../../lib/errors';
-import { type ImportLog, SecurityHubPublisher, toFinding } from '../../lib/notify/securityhub';
-import type { AlertPublisher } from '../../lib/ports';
+import type { AlertPublisher } from '../../lib/engine/ports';
 import { continuationAlert, hostileAlert, overflowSummary, stratusAlert } from './fixtures';
 
 const TARGET = { accountId: '111122223333', region: 'us-east-1' } as const;
@@ -283,7 +283,7 @@ describe('SecurityHubPublisher after a failure', () => {
     // Prepare
     const { mockClient } = await import('aws-sdk-client-mock');
     const { SecurityHubClient, BatchImportFindingsCommand } = await import('@aws-sdk/client-securityhub');
-    const { SecurityHubPublisher } = await import('../../lib/notify/securityhub');
+    const { SecurityHubPublisher } = await import('../../lib/adapters/notify/securityhub');
     const client = new SecurityHubClient({ region: 'us-east-1' });
     const mock = mockClient(client);
     mock.on(BatchImportFindingsCommand).rejects(new Error('unreachable'));

@@ -11,11 +11,11 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { ChatbotNotification } from '../../lib/adapters/notify/render';
+import { SnsPublisher } from '../../lib/adapters/notify/sns';
+import { validateSnsMessage } from '../../lib/adapters/notify/validate';
 import type { Alert } from '../../lib/engine/alert';
-import { PublishError } from '../../lib/errors';
-import type { ChatbotNotification } from '../../lib/notify/render';
-import { SnsPublisher } from '../../lib/notify/sns';
-import { validateSnsMessage } from '../../lib/notify/validate';
+import { PublishError } from '../../lib/engine/errors';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
 import { hostileAlert, overflowSummary, protocolBodies, stratusAlert } from './fixtures';
 

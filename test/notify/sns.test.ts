@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { buildSnsMessage } from '../../lib/adapters/notify/render';
+import { type PublisherLogger, SnsPublisher } from '../../lib/adapters/notify/sns';
 import type { Alert } from '../../lib/engine/alert';
-import { PublishError } from '../../lib/errors';
-import { buildSnsMessage } from '../../lib/notify/render';
-import { type PublisherLogger, SnsPublisher } from '../../lib/notify/sns';
+import { PublishError } from '../../lib/engine/errors';
 import { overflowSummary, stratusAlert } from './fixtures';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:rapid-secret-retrieval';

@@ -1,5 +1,9 @@
-import { buildSnsMessage, renderChatbot } from '../../lib/notify/render';
-import { type SnsMessageLike, validateChatbotNotification, validateSnsMessage } from '../../lib/notify/validate';
+import { buildSnsMessage, renderChatbot } from '../../lib/adapters/notify/render';
+import {
+  type SnsMessageLike,
+  validateChatbotNotification,
+  validateSnsMessage,
+} from '../../lib/adapters/notify/validate';
 import { stratusAlert } from './fixtures';
 
 function valid(): SnsMessageLike {

@@ -16,18 +16,18 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { RuntimeConfig } from '../../lib/config';
+import { SnsPublisher } from '../../lib/adapters/notify/sns';
+import { validateSnsMessage } from '../../lib/adapters/notify/validate';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import { createTelemetry } from '../../lib/adapters/telemetry';
+import type { RuntimeConfig } from '../../lib/config/load';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
+import { StoreError } from '../../lib/engine/errors';
 import { FastPathTracker } from '../../lib/engine/fast-path';
-import { StoreError } from '../../lib/errors';
-import { SnsPublisher } from '../../lib/notify/sns';
-import { validateSnsMessage } from '../../lib/notify/validate';
-import type { AlertPublisher } from '../../lib/ports';
-import { handleEvaluate } from '../../lib/runtime/evaluate';
-import { handleIngest } from '../../lib/runtime/ingest';
-import { createTelemetry } from '../../lib/runtime/telemetry';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import type { AlertPublisher } from '../../lib/engine/ports';
+import { handleEvaluate } from '../../lib/usecases/evaluate';
+import { handleIngest } from '../../lib/usecases/ingest';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { type FaultProxy, SERVER_ERROR, startFaultProxy, THROTTLED } from '../support/fault-proxy';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
@@ -134,7 +134,7 @@ describe('runtime end to end (dynalite + fauxqs)', () => {
     const recorder: AlertPublisher = { publish: async (n) => void sent.push(n) };
     for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
     await handleEvaluate({ store, publisher: recorder, config, telemetry }, EVALUATE_AT);
-    const { buildSnsMessage } = await import('../../lib/notify/render');
+    const { buildSnsMessage } = await import('../../lib/adapters/notify/render');
     expect(sent).toHaveLength(1);
     expect(validateSnsMessage(buildSnsMessage(sent[0] as Notification, { httpsFormat: 'chatbot' }))).toEqual([]);
   });

@@ -8,15 +8,15 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
+import { buildSnsMessage, renderChatbot, renderText } from '../../lib/adapters/notify/render';
+import { toFinding } from '../../lib/adapters/notify/securityhub';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
 import { formatNotification } from '../../lib/cli/format';
-import type { RuntimeConfig } from '../../lib/config';
+import type { RuntimeConfig } from '../../lib/config/load';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
 import { runEvaluation } from '../../lib/engine/evaluate';
-import { buildSnsMessage, renderChatbot, renderText } from '../../lib/notify/render';
-import { toFinding } from '../../lib/notify/securityhub';
-import { replay } from '../../lib/replay';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { replay } from '../../lib/usecases/replay';
 import { CaseCounter } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';

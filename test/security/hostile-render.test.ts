@@ -13,12 +13,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readInputs } from '../../lib/adapters/io/read';
+import { buildSnsMessage, renderChatbot, renderText } from '../../lib/adapters/notify/render';
 import { formatNotification } from '../../lib/cli/format';
-import type { GroupBy } from '../../lib/config';
+import type { GroupBy } from '../../lib/config/load';
 import type { Alert } from '../../lib/engine/alert';
-import { readInputs } from '../../lib/io/read';
-import { buildSnsMessage, renderChatbot, renderText } from '../../lib/notify/render';
-import { replay } from '../../lib/replay';
+import { replay } from '../../lib/usecases/replay';
 import { readFixture } from '../hostile/support';
 import { rsrAsync } from '../support/cli';
 import { testConfig } from '../support/records';

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CountedEvent, EventContext } from '../../lib/ports';
-import { DynamoDbWindowStore } from '../../lib/store/dynamodb';
+import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
+import type { CountedEvent, EventContext } from '../../lib/engine/ports';
 import { type CapacityReport, meter } from '../support/capacity';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 

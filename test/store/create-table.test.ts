@@ -9,9 +9,9 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { StoreError } from '../../lib/errors';
-import { createTable } from '../../lib/store/create-table';
-import { ATTR, PENDING_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE, tableDefinition } from '../../lib/store/table';
+import { createTable } from '../../lib/adapters/store/create-table';
+import { ATTR, PENDING_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE, tableDefinition } from '../../lib/adapters/store/table';
+import { StoreError } from '../../lib/engine/errors';
 import { testClient, uniqueTableName, useDynalite } from '../support/dynalite';
 
 function recordingLog() {

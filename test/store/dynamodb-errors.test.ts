@@ -18,9 +18,9 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { StoreError } from '../../lib/errors';
-import type { CountedEvent, EventContext } from '../../lib/ports';
-import { DynamoDbWindowStore, digest7, ID_DIGEST_BYTES } from '../../lib/store/dynamodb';
+import { DynamoDbWindowStore, digest7, ID_DIGEST_BYTES } from '../../lib/adapters/store/dynamodb';
+import { StoreError } from '../../lib/engine/errors';
+import type { CountedEvent, EventContext } from '../../lib/engine/ports';
 
 const BASE = JSON.parse(
   readFileSync(path.join(__dirname, '..', 'fixtures', 'store', 'event-context.json'), 'utf8'),

@@ -8,8 +8,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import type { Notification } from '../../lib/engine/alert';
-import { type BucketState, CONTEXT_VALUES_LIMIT, type CountedEvent, type EventContext } from '../../lib/ports';
 import {
   bucketItemKey,
   bucketPartition,
@@ -18,9 +16,11 @@ import {
   ID_DIGEST_BYTES,
   PAGE_BYTES,
   shardOf,
-} from '../../lib/store/dynamodb';
-import { MemoryWindowStore } from '../../lib/store/memory';
-import { ACTIVE_SHARDS, ATTR, itemSize, PENDING_INDEX } from '../../lib/store/table';
+} from '../../lib/adapters/store/dynamodb';
+import { MemoryWindowStore } from '../../lib/adapters/store/memory';
+import { ACTIVE_SHARDS, ATTR, itemSize, PENDING_INDEX } from '../../lib/adapters/store/table';
+import type { Notification } from '../../lib/engine/alert';
+import { type BucketState, CONTEXT_VALUES_LIMIT, type CountedEvent, type EventContext } from '../../lib/engine/ports';
 import { meter } from '../support/capacity';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
 

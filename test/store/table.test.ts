@@ -1,5 +1,5 @@
 /** The billing arithmetic the cost tests and benchmarks rely on (AWS "DynamoDB item sizes and formats"). */
-import { itemSize, tableDefinition, writeUnits } from '../../lib/store/table';
+import { itemSize, tableDefinition, writeUnits } from '../../lib/adapters/store/table';
 
 describe('item size as AWS bills it', () => {
   test('counts attribute names and UTF-8 bytes of strings', () => {

@@ -11,7 +11,7 @@ import {
   GetItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { ATTR, itemSize, writeUnits } from '../../lib/store/table';
+import { ATTR, itemSize, writeUnits } from '../../lib/adapters/store/table';
 
 type Item = Record<string, AttributeValue>;
 

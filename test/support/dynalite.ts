@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTable } from '../../lib/store/create-table';
+import { createTable } from '../../lib/adapters/store/create-table';
 
 export const ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL_DYNAMODB';
 

@@ -1,5 +1,5 @@
 /** Builders for CloudTrail records in tests (shape copied from real Secrets Manager records). */
-import { DEFAULTS, type RuntimeConfig } from '../../lib/config';
+import { DEFAULTS, type RuntimeConfig } from '../../lib/config/load';
 
 export const BASE_TIME = Date.parse('2026-01-01T00:00:00Z');
 

@@ -6,11 +6,12 @@
  * What must stay bounded: every 1 MB agent is cut to 1 KB by a copy (a plain slice would keep its parent alive), the
  * store keeps at most CONTEXT_VALUES_LIMIT agents per bucket, and the browser-family cache at most 10 000 entries.
  */
-import { DEFAULTS } from '../../../lib/config';
+
+import { MemoryWindowStore } from '../../../lib/adapters/store/memory';
+import type { Telemetry } from '../../../lib/adapters/telemetry';
+import { DEFAULTS } from '../../../lib/config/load';
 import { Detector } from '../../../lib/engine/detector';
-import { handleIngest } from '../../../lib/runtime/ingest';
-import type { Telemetry } from '../../../lib/runtime/telemetry';
-import { MemoryWindowStore } from '../../../lib/store/memory';
+import { handleIngest } from '../../../lib/usecases/ingest';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');

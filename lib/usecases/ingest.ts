@@ -6,13 +6,13 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { count, type Telemetry } from '../adapters/telemetry';
 import { type Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../engine/evaluate';
 import { SKIP_REASONS } from '../engine/event';
 import type { FastPathTracker } from '../engine/fast-path';
+import type { AlertPublisher, CountedEvent, WindowStore } from '../engine/ports';
 import { unwrapDocument } from '../engine/records';
-import type { AlertPublisher, CountedEvent, WindowStore } from '../ports';
-import { count, type Telemetry } from './telemetry';
 
 /**
  * The ingest fast path (FAST_PATH, on when TOPIC_ARN is set): the container's tracker, and what an evaluation of the

@@ -20,14 +20,14 @@
  *    bound and flagged `approximate`. Memory stays bounded by keys × PAIR_SLOTS, next to the store's own state.
  */
 import ipaddr from 'ipaddr.js';
-import type { CountMode, DetectionConfig, GroupBy } from './config';
-import { Detector, type IngestStats } from './engine/detector';
-import type { ExceptionEntry } from './engine/exceptions';
-import { parseKey } from './engine/identity';
-import { bucketStart, bucketsPerWindow, type WindowCount, windowCounts } from './engine/window';
-import type { BucketState, CountedEvent, RecordOptions, RecordOutcome } from './ports';
+import { MemoryWindowStore } from '../adapters/store/memory';
+import type { CountMode, DetectionConfig, GroupBy } from '../config/load';
+import { Detector, type IngestStats } from '../engine/detector';
+import type { ExceptionEntry } from '../engine/exceptions';
+import { parseKey } from '../engine/identity';
+import type { BucketState, CountedEvent, RecordOptions, RecordOutcome } from '../engine/ports';
+import { bucketStart, bucketsPerWindow, type WindowCount, windowCounts } from '../engine/window';
 import { countRecords, type ReplayItem } from './replay';
-import { MemoryWindowStore } from './store/memory';
 
 export const TUNE_SCHEMA_VERSION = 1;
 /** Thresholds always shown, besides the configured one. */
@@ -134,7 +134,7 @@ export interface TuneConfigSummary {
   readonly browserNames: readonly string[];
   /** Number of exception entries applied (their events are skipped as `exception`). */
   readonly exceptions: number;
-  /** Per-bucket saturation used for counting (see the limits at the top of lib/tune.ts). */
+  /** Per-bucket saturation used for counting (see the limits at the top of lib/usecases/tune.ts). */
   readonly saturation: number;
   /** Complementary signals configured but not analysed. */
   readonly signalsNotAnalysed: readonly string[];

@@ -1,11 +1,11 @@
 /**
- * Cold-start configuration for the Lambdas: the environment (lib/config.ts), plus the exceptions document from an
+ * Cold-start configuration for the Lambdas: the environment (lib/config/load.ts), plus the exceptions document from an
  * SSM parameter when EXCEPTIONS_PARAMETER names one (Lambda environment variables are limited to 4 KB in total).
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { RuntimeConfig } from '../config';
+import { ConfigError } from '../engine/errors';
 import { parseExceptions } from '../engine/exceptions';
-import { ConfigError } from '../errors';
+import type { RuntimeConfig } from './load';
 
 /**
  * Adds the exceptions from EXCEPTIONS_PARAMETER, if set. Call `loadConfig` synchronously at module scope first, so

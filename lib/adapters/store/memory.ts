@@ -17,7 +17,7 @@ import {
   type RecordOptions,
   type RecordOutcome,
   type WindowStore,
-} from '../ports';
+} from '../../engine/ports';
 
 interface MutableBucket {
   bucket: number;

@@ -8,12 +8,12 @@
  * (key, active minute) state, not the number of records.
  */
 
-import type { Notification } from './engine/alert';
-import { Detector, emptyStats, type IngestStats } from './engine/detector';
-import { type EvaluationSettings, runEvaluation } from './engine/evaluate';
-import type { SkipReason } from './engine/event';
-import { BUCKET_MS, bucketsPerWindow } from './engine/window';
-import { MemoryWindowStore } from './store/memory';
+import { MemoryWindowStore } from '../adapters/store/memory';
+import type { Notification } from '../engine/alert';
+import { Detector, emptyStats, type IngestStats } from '../engine/detector';
+import { type EvaluationSettings, runEvaluation } from '../engine/evaluate';
+import type { SkipReason } from '../engine/event';
+import { BUCKET_MS, bucketsPerWindow } from '../engine/window';
 
 export type ReplayItem = { readonly record: unknown } | { readonly skip: SkipReason };
 

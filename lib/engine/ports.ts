@@ -3,7 +3,7 @@
  * AWS) and the alert publisher (stdout for the CLI, SNS in AWS). Every store implementation must pass the contract
  * suite in test/contract/window-store.contract.ts.
  */
-import type { Notification } from './engine/alert';
+import type { Notification } from './alert';
 
 /** Per-field cap on the distinct context values kept per bucket; the rest are counted under OTHER_VALUE. */
 export const CONTEXT_VALUES_LIMIT = 20;

@@ -17,9 +17,9 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { SkipReason } from '../engine/event';
-import { collectRecords } from '../engine/records';
-import { InputError } from '../errors';
+import { InputError } from '../../engine/errors';
+import type { SkipReason } from '../../engine/event';
+import { collectRecords } from '../../engine/records';
 import { expandPaths, type InputTarget, inputError, STDIN_PATH, STDIN_SOURCE } from './paths';
 
 // The public input API lives here; paths.ts is its helper.

@@ -6,10 +6,10 @@
  * `lambda` bodies carry the alert JSON unchanged unless the 256 KiB SNS limit forces shortening (then the message
  * attribute `truncated` is "true").
  */
-import type { HttpsFormat } from '../config';
-import type { Alert, Notification, OverflowSummary, ValueCount } from '../engine/alert';
-import { MITRE } from '../engine/alert';
-import { OTHER_VALUE } from '../ports';
+import type { HttpsFormat } from '../../config/load';
+import type { Alert, Notification, OverflowSummary, ValueCount } from '../../engine/alert';
+import { MITRE } from '../../engine/alert';
+import { OTHER_VALUE } from '../../engine/ports';
 import { asciiOnly, ELLIPSIS, neutralize, sqsSafeJson, wellFormed } from './sanitize';
 
 /** SNS: a published message (all per-protocol bodies plus message attributes) is at most 256 KiB. */

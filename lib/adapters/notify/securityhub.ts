@@ -12,8 +12,8 @@ import {
   BatchImportFindingsCommand,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import type { Alert, Notification } from '../engine/alert';
-import type { AlertPublisher } from '../ports';
+import type { Alert, Notification } from '../../engine/alert';
+import type { AlertPublisher } from '../../engine/ports';
 import { renderSubject } from './render';
 import { neutralize } from './sanitize';
 

@@ -3,7 +3,7 @@
  * Pure; returns a list of problems (empty = valid). Tests rely on it because the local emulator (fauxqs 1.9) ignores
  * MessageStructure and delivers the whole document, and SnsPublisher logs its findings before publishing.
  */
-import type { HttpsFormat } from '../config';
+import type { HttpsFormat } from '../../config/load';
 import { SNS_MAX_MESSAGE_BYTES, SUBJECT_MAX } from './render';
 
 /** Keys SNS accepts in a MessageStructure "json" document. */

@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import type { HttpsFormat } from '../config';
-import type { Notification } from '../engine/alert';
-import { PublishError } from '../errors';
-import type { AlertPublisher } from '../ports';
+import type { HttpsFormat } from '../../config/load';
+import type { Notification } from '../../engine/alert';
+import { PublishError } from '../../engine/errors';
+import type { AlertPublisher } from '../../engine/ports';
 import { buildSnsMessage } from './render';
 import { validateSnsMessage } from './validate';
 

@@ -27,10 +27,10 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type Detector, emptyStats, type IngestStats, mergeStats } from './engine/detector';
-import { SECRETS_MANAGER_SOURCE } from './engine/event';
-import { toAccessEvent, unwrapDocument } from './engine/records';
-import type { WindowStore } from './ports';
+import { type Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
+import { SECRETS_MANAGER_SOURCE } from '../engine/event';
+import type { WindowStore } from '../engine/ports';
+import { toAccessEvent, unwrapDocument } from '../engine/records';
 
 export const MESSAGE_SHAPES = ['eventbridge-event', 'lambda-invocation-record'] as const;
 export type MessageShape = (typeof MESSAGE_SHAPES)[number];

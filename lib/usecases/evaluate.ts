@@ -1,9 +1,10 @@
 /** The evaluator function's logic: one evaluation run, its metrics, and failure if any publish failed. */
+
+import { count, type Telemetry } from '../adapters/telemetry';
+import { PublishError } from '../engine/errors';
 import type { EvaluationSettings } from '../engine/evaluate';
 import { runEvaluation } from '../engine/evaluate';
-import { PublishError } from '../errors';
-import type { AlertPublisher, WindowStore } from '../ports';
-import { count, type Telemetry } from './telemetry';
+import type { AlertPublisher, WindowStore } from '../engine/ports';
 
 export interface EvaluateDeps {
   readonly store: WindowStore;

@@ -27,8 +27,8 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { Notification } from '../engine/alert';
-import { StoreError } from '../errors';
+import type { Notification } from '../../engine/alert';
+import { StoreError } from '../../engine/errors';
 import {
   type AlertClaim,
   type BucketState,
@@ -40,7 +40,7 @@ import {
   type RecordOptions,
   type RecordOutcome,
   type WindowStore,
-} from '../ports';
+} from '../../engine/ports';
 import { ACTIVE_SHARDS, ATTR, itemSize, PENDING_INDEX } from './table';
 
 export interface DynamoDbWindowStoreOptions {

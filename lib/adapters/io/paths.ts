@@ -5,7 +5,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../errors';
+import { InputError } from '../../engine/errors';
 
 /** The path that means "read standard input". */
 export const STDIN_PATH = '-';

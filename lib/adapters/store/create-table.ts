@@ -10,7 +10,7 @@ import {
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { StoreError } from '../errors';
+import { StoreError } from '../../engine/errors';
 import { PENDING_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE, tableDefinition } from './table';
 
 export interface CreateTableLog {
