@@ -1,5 +1,7 @@
 /**
- * The only reader of process.env (the Lambdas pass `process.env`, the CLI passes it plus its flags).
+ * Turns environment variables and CLI flags into the engine's settings (lib/engine/settings.ts). The entry points
+ * (Lambda handlers, CLI commands) pass `process.env` in; nothing below them reads it. (The CLI also looks at the AWS
+ * SDK's own variables — Region, endpoints — to say what is missing before it calls AWS.)
  * Precedence: CLI flag > environment variable > preset > built-in default. Every value is validated once, and an
  * invalid one fails loudly with a ConfigError naming the variable, the value and what is accepted.
  */
@@ -201,4 +203,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, overrides: Overrides = {
     );
   }
   return Object.freeze(config);
+}
+
+/** Partition, Region and account of an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`). */
+export interface TopicTarget {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/** The topic ARN's parts; `variable` names the setting in the error (a validated ARN always has them). */
+export function topicTarget(topicArn: string, variable: string = ENV.topicArn): TopicTarget {
+  const [arn, partition, service, region, accountId] = topicArn.split(':');
+  if (arn !== 'arn' || service !== 'sns' || !partition || !region || !accountId) {
+    throw new ConfigError(variable, topicArn, 'an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)');
+  }
+  return { partition, region, accountId };
+}
+
+/**
+ * The evaluator's settings: TOPIC_ARN is required (it has nowhere else to send alerts), and its parts give the
+ * Security Hub target (findings go to the detector's own account and Region, which are the topic's).
+ */
+export function loadEvaluatorConfig(
+  env: NodeJS.ProcessEnv,
+): RuntimeConfig & { readonly topicArn: string; readonly topic: TopicTarget } {
+  const config = loadConfig(env);
+  if (config.topicArn === undefined) throw new ConfigError(ENV.topicArn, undefined, 'the ARN of the alert SNS topic');
+  return Object.freeze({ ...config, topicArn: config.topicArn, topic: topicTarget(config.topicArn) });
 }

@@ -25,6 +25,7 @@ import {
 import { PublishError } from './errors';
 import { parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
+import type { Logger } from './logger';
 import {
   type AlertClaim,
   type AlertPublisher,
@@ -66,10 +67,6 @@ export interface EvaluationReport {
   /** Notifications accepted by the publisher, in publish order. */
   published: Notification[];
   errors: PublishError[];
-}
-
-export interface EvaluationLog {
-  warn(message: string, data: Record<string, unknown>): void;
 }
 
 export interface EvaluationOptions {
@@ -301,7 +298,7 @@ export async function runEvaluation(
   publisher: AlertPublisher,
   config: EvaluationSettings,
   now: number,
-  log?: EvaluationLog,
+  log?: Logger,
   options: EvaluationOptions = {},
 ): Promise<EvaluationReport> {
   const report: EvaluationReport = {

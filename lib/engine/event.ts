@@ -25,8 +25,6 @@ export interface EventIdentity {
   readonly invokedBy: string;
 }
 
-/** Secrets Manager read APIs the detector counts. */
-export const SECRET_READ_APIS = ['GetSecretValue', 'BatchGetSecretValue'] as const;
 export const SECRETS_MANAGER_SOURCE = 'secretsmanager.amazonaws.com';
 
 export interface AccessEvent {

@@ -13,6 +13,7 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { Alert, Notification } from '../../engine/alert';
+import type { Logger } from '../../engine/logger';
 import type { AlertPublisher } from '../../engine/ports';
 import { renderSubject } from './render';
 import { neutralize } from './sanitize';
@@ -23,10 +24,6 @@ export interface SecurityHubTarget {
   readonly accountId: string;
   readonly region: string;
   readonly partition?: string;
-}
-
-export interface ImportLog {
-  error(message: string, data: Record<string, unknown>): void;
 }
 
 /** The ASFF finding for an alert. Pure. */
@@ -87,7 +84,7 @@ export class SecurityHubPublisher implements AlertPublisher {
   constructor(
     private readonly inner: AlertPublisher,
     private readonly target: SecurityHubTarget,
-    private readonly log: ImportLog,
+    private readonly log: Logger,
     private readonly clock: () => number = Date.now,
     private readonly pauseMs = 5 * 60_000,
   ) {}
