@@ -26,7 +26,11 @@ import { BASE_TIME, secretsRecord, testConfig } from './support/records';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const SAMPLE = join(__dirname, '..', 'sample');
-const fixture = (path: string): unknown[] => JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
+/** A fixture's records: a bare array, or a case file's `Records` (test/fixtures/cases carry their expectations too). */
+const fixture = (path: string): unknown[] => {
+  const doc = JSON.parse(readFileSync(join(FIXTURES, path), 'utf8')) as unknown[] | { Records: unknown[] };
+  return Array.isArray(doc) ? doc : doc.Records;
+};
 const items = (records: readonly unknown[]): ReplayItem[] => records.map((record) => ({ record }));
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
