@@ -114,135 +114,135 @@ const burst = (n, spanMs, opts = {}) =>
 
 /** Each case's description and expected outcome under the default preset (elastic-2024), written into its file. */
 const expectations = {
-  "browser-chrome": {
-    "description": "25 reads from desktop Chrome: a browser, so none qualifies",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "browser-agent": 25
-      }
-    }
+  'browser-chrome': {
+    description: '25 reads from desktop Chrome: a browser, so none qualifies',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
   },
-  "browser-firefox": {
-    "description": "25 reads from desktop Firefox",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "browser-agent": 25
-      }
-    }
+  'browser-firefox': {
+    description: '25 reads from desktop Firefox',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
   },
-  "browser-safari": {
-    "description": "25 reads from desktop Safari",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "browser-agent": 25
-      }
-    }
+  'browser-safari': {
+    description: '25 reads from desktop Safari',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
   },
-  "browser-edge": {
-    "description": "25 reads from desktop Edge",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "browser-agent": 25
-      }
-    }
+  'browser-edge': {
+    description: '25 reads from desktop Edge',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
   },
-  "browser-brave": {
-    "description": "25 reads from desktop Brave",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "browser-agent": 25
-      }
-    }
+  'browser-brave': {
+    description: '25 reads from desktop Brave',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
   },
-  "browser-opera": {
-    "description": "25 reads from desktop Opera",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "browser-agent": 25
-      }
-    }
+  'browser-opera': {
+    description: '25 reads from desktop Opera',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
   },
-  "agent-headless-chrome": {
-    "description": "20 reads from HeadlessChrome in a minute: not a desktop browser family, so it alerts",
-    "expect": {
-      "alerts": 1,
-      "count": 20
-    }
+  'agent-headless-chrome': {
+    description: '20 reads from HeadlessChrome in a minute: not a desktop browser family, so it alerts',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
   },
-  "agent-chrome-mobile": {
-    "description": "20 reads from Chrome Mobile in a minute: alerts",
-    "expect": {
-      "alerts": 1,
-      "count": 20
-    }
+  'agent-chrome-mobile': {
+    description: '20 reads from Chrome Mobile in a minute: alerts',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
   },
-  "agent-mobile-safari": {
-    "description": "20 reads from Mobile Safari in a minute: alerts",
-    "expect": {
-      "alerts": 1,
-      "count": 20
-    }
+  'agent-mobile-safari': {
+    description: '20 reads from Mobile Safari in a minute: alerts',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
   },
-  "failed-calls": {
-    "description": "25 AccessDenied reads: failed calls never count under the default preset",
-    "expect": {
-      "alerts": 0,
-      "skipped": {
-        "failed-call": 25
-      }
-    }
+  'failed-calls': {
+    description: '25 AccessDenied reads: failed calls never count under the default preset',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'failed-call': 25,
+      },
+    },
   },
-  "count-19": {
-    "description": "19 reads in 30 s: one below the threshold",
-    "expect": {
-      "alerts": 0
-    }
+  'count-19': {
+    description: '19 reads in 30 s: one below the threshold',
+    expect: {
+      alerts: 0,
+    },
   },
-  "count-20": {
-    "description": "20 reads in 30 s: exactly the threshold",
-    "expect": {
-      "alerts": 1,
-      "count": 20
-    }
+  'count-20': {
+    description: '20 reads in 30 s: exactly the threshold',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
   },
-  "spread-8-minutes": {
-    "description": "20 reads spread over 8 minutes: inside the 9-minute look-back",
-    "expect": {
-      "alerts": 1,
-      "count": 20
-    }
+  'spread-8-minutes': {
+    description: '20 reads spread over 8 minutes: inside the 9-minute look-back',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
   },
-  "one-per-minute-20-minutes": {
-    "description": "one read a minute for 20 minutes: never 20 in a window",
-    "expect": {
-      "alerts": 0
-    }
+  'one-per-minute-20-minutes': {
+    description: 'one read a minute for 20 minutes: never 20 in a window',
+    expect: {
+      alerts: 0,
+    },
   },
-  "duplicates-15-unique": {
-    "description": "redelivered records: 15 distinct eventIDs",
-    "expect": {
-      "alerts": 0
-    }
+  'duplicates-15-unique': {
+    description: 'redelivered records: 15 distinct eventIDs',
+    expect: {
+      alerts: 0,
+    },
   },
-  "duplicates-20-unique": {
-    "description": "redelivered records: 20 distinct eventIDs",
-    "expect": {
-      "alerts": 1,
-      "count": 20
-    }
+  'duplicates-20-unique': {
+    description: 'redelivered records: 20 distinct eventIDs',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
   },
-  "role-sessions": {
-    "description": "30 reads spread over role sessions: each session is its own principal",
-    "expect": {
-      "alerts": 0
-    }
-  }
+  'role-sessions': {
+    description: '30 reads spread over role sessions: each session is its own principal',
+    expect: {
+      alerts: 0,
+    },
+  },
 };
 
 const cases = {

@@ -2,6 +2,9 @@
 import type { Alert, Notification, ValueCount } from '../engine/alert';
 import type { IngestStats } from '../engine/detector';
 import { SKIP_REASONS } from '../engine/event';
+import { headline, reasonLabel, reasonPhrase, reasonsOf } from '../engine/headline';
+import type { DetectionConfig } from '../engine/settings';
+import { MAIN_REASON, measureOf, type Reason } from '../engine/signals';
 
 /** Control characters (incl. ESC, so no terminal escape sequences) and bidi overrides become '?'. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
@@ -23,19 +26,26 @@ const list = (xs: readonly ValueCount[], max = 5, show: (v: string) => string = 
   return xs.length > max ? `${shown.join(', ')}, +${xs.length - max} more` : shown.join(', ');
 };
 
+/** The one wording of a window everywhere: WINDOW_MINUTES of look-back plus the current minute bucket. */
+export const windowText = (windowMinutes: number): string => `${windowMinutes + 1}-minute window`;
+
 function formatAlert(a: Alert): string {
   const who = [a.identityType, a.userName || undefined, a.accountId ? `account ${a.accountId}` : undefined]
     .filter(Boolean)
     .map((s) => inert(String(s)))
     .join(', ');
+  const reasons = reasonsOf(a);
   const lines = [
-    `ALERT ${a.continuation ? `(continues ${a.threadId}) ` : ''}rapid secret retrieval — severity ${a.severity}`,
-    `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}`,
+    `ALERT ${a.continuation ? `(continues ${a.threadId}) ` : ''}rapid secret retrieval: ${headline(a)} — severity ${a.severity}`,
+    `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}, group by ${a.groupBy}`,
     a.userArn ? `  arn        ${inert(a.userArn)}` : undefined,
     a.accessKeyId
       ? `  access key ${inert(a.accessKeyId)} (${a.accessKeyId.startsWith('AKIA') ? 'long-term' : a.accessKeyId.startsWith('ASIA') ? 'temporary' : 'unknown kind'})`
       : undefined,
-    `  count      ${a.countIsLowerBound ? 'at least ' : ''}${a.count} ${a.countMode === 'events' ? 'retrievals' : 'distinct secrets'} in ${a.windowMinutes + 1} min (threshold ${a.threshold}, group by ${a.groupBy})`,
+    ...reasons.map(
+      (r, i) =>
+        `  ${i === 0 ? 'fired     ' : '          '} ${reasonLabel(r.reason)}: ${reasonPhrase(r, i === 0 && a.countIsLowerBound)} in a ${windowText(a.windowMinutes)} (threshold ${r.threshold})`,
+    ),
     `  window     ${a.windowStart} → ${a.windowEnd} (first ${a.firstSeen}, last ${a.lastSeen})`,
     `  calls      ${list(a.eventNames)}`,
     `  secrets    ${a.distinctSecrets} distinct: ${list(a.secrets, 8, secretName)}`,
@@ -56,6 +66,19 @@ export function formatNotification(n: Notification): string {
   ].join('\n');
 }
 
+/** The run header: preset, window and grouping, and what fires at which threshold (main rule and each signal). */
+export function formatHeader(command: string, c: DetectionConfig): string {
+  const fires = ([MAIN_REASON, ...c.signals] as Reason[]).map((reason) => {
+    const m = measureOf(reason, c);
+    const unit = reasonPhrase({ reason, count: m.threshold, threshold: m.threshold, countMode: c.count });
+    return `${reasonLabel(reason)} at ${unit}`;
+  });
+  return [
+    `rsr ${command}: preset ${c.preset}, ${windowText(c.windowMinutes)} (WINDOW_MINUTES ${c.windowMinutes} + the current minute), group by ${c.groupBy}`,
+    `fires on: ${fires.join('; ')}`,
+  ].join('\n');
+}
+
 export function formatSummary(s: IngestStats, alerts: number, overflows: number, inputErrors: number): string {
   const skipped = SKIP_REASONS.filter((r) => s.skipped[r] > 0)
     .map((r) => `${r} ${s.skipped[r]}`)
@@ -63,6 +86,7 @@ export function formatSummary(s: IngestStats, alerts: number, overflows: number,
   return [
     `records read     ${s.received}`,
     `qualifying       ${s.qualifying} (counted ${s.counted}, duplicate ${s.duplicates}, above saturation ${s.saturated})`,
+    s.usedBySignals ? `used by signals  ${s.usedBySignals} (failed calls counted by access-denied)` : undefined,
     `skipped          ${skipped || 'none'}`,
     `alerts           ${alerts}${overflows ? ` (+${overflows} overflow summaries)` : ''}`,
     inputErrors ? `unreadable input ${inputErrors}` : undefined,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
-import { formatNotification, formatSummary } from './format';
+import { formatHeader, formatNotification, formatSummary } from './format';
 import { openInputs } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';
 
@@ -33,7 +33,7 @@ export function registerReplay(program: Command): void {
       const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length);
       if (json) process.stderr.write(`${summary}\n`);
       else {
-        const header = `rsr replay: threshold ${config.threshold} in ${config.windowMinutes} min, count ${config.count}, group by ${config.groupBy}, preset ${config.preset}`;
+        const header = formatHeader('replay', config);
         process.stdout.write([header, '', ...out.flatMap((b) => [b, '']), summary, ''].join('\n'));
       }
       process.exitCode = inputs.errors.length > 0 ? 1 : 0;

@@ -33,9 +33,15 @@ export const MITRE = [
 /** Why an alert fired: the main threshold (`threshold`) and/or complementary signals, each with its count. */
 export interface ReasonCount {
   readonly reason: string;
-  /** Largest count of this reason's measure in one window, as of the alert. */
+  /** Largest count of this reason's measure in one window, as of the alert (unit: lib/engine/headline.ts). */
   readonly count: number;
   readonly threshold: number;
+  /** The main rule's measure when `reason` is `threshold`: calls (`events`) or `distinct-secrets`. */
+  readonly countMode?: CountMode;
+  /** Distinct secrets the reason's calls named in that window (a lower bound past the per-minute value cap). */
+  readonly secrets?: number;
+  /** Read APIs of the reason's calls in that window, most frequent first. */
+  readonly apis?: readonly string[];
 }
 
 /** A value seen in the window and how many qualifying events carried it. */

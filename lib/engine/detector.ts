@@ -32,6 +32,11 @@ export interface IngestStats {
   late: number;
   /** Complementary-signal counter updates (not part of the counts above). */
   signals: number;
+  /**
+   * Records the main rule does not count but a signal does (failed calls counted by access-denied): used, so not
+   * under `skipped`. received = qualifying + usedBySignals + Σ skipped.
+   */
+  usedBySignals: number;
   skipped: Record<SkipReason, number>;
 }
 
@@ -44,12 +49,22 @@ export function emptyStats(): IngestStats {
     saturated: 0,
     late: 0,
     signals: 0,
+    usedBySignals: 0,
     skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
   };
 }
 
 export function mergeStats(into: IngestStats, from: IngestStats): IngestStats {
-  for (const k of ['received', 'qualifying', 'counted', 'duplicates', 'saturated', 'late', 'signals'] as const)
+  for (const k of [
+    'received',
+    'qualifying',
+    'counted',
+    'duplicates',
+    'saturated',
+    'late',
+    'signals',
+    'usedBySignals',
+  ] as const)
     into[k] += from[k];
   for (const r of SKIP_REASONS) into.skipped[r] += from.skipped[r];
   return into;
@@ -180,8 +195,9 @@ export class Detector {
     for (const raw of records) {
       stats.received++;
       const p = this.prepare(raw);
-      if (!p.ok) stats.skipped[p.reason]++;
-      else batch.push(p.event);
+      if (p.ok) batch.push(p.event);
+      else if (p.signals.length > 0) stats.usedBySignals++;
+      else stats.skipped[p.reason]++;
       for (const s of p.signals) signals.push(s);
     }
     stats.qualifying = batch.length;

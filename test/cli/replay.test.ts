@@ -27,7 +27,7 @@ describe('rsr replay', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^ALERT /gm)).toHaveLength(1);
     expect(r.stdout).toContain('AIDA45XCCHPPLELFTIIM');
-    expect(r.stdout).toContain('count      20 retrievals');
+    expect(r.stdout).toContain('fired      main rule: 20 secret reads in a 10-minute window (threshold 20)');
     expect(r.stdout).toMatch(/records read\s+21/);
     expect(r.stdout).toMatch(/skipped\s+other-api 1/);
   });

@@ -3,8 +3,9 @@
  * that disable Slack formatting and auto-linking).
  */
 
-import type { Alert, Notification, OverflowSummary, ValueCount } from '../../../engine/alert';
+import type { Alert, Notification, OverflowSummary, ReasonCount, ValueCount } from '../../../engine/alert';
 import { MITRE } from '../../../engine/alert';
+import { headline, reasonsOf, shortPhrase } from '../../../engine/headline';
 import { ELLIPSIS, neutralize } from '../sanitize';
 import {
   byCount,
@@ -12,10 +13,10 @@ import {
   CHAT_EVENT_TYPE,
   CHAT_LIMITS,
   CHAT_OVERFLOW_EVENT_TYPE,
-  countPhrase,
   describeAccessKey,
   EXCEPTIONS_DOC,
   FULL_RENDER,
+  firedLines,
   num,
   plural,
   type RenderOptions,
@@ -83,12 +84,13 @@ function chatLimits(o: RenderOptions): { listLimit: number; valueMax: number; ov
 function alertChat(a: Alert, o: RenderOptions): ChatbotNotification {
   const c = chatLimits(o);
   const minutes = windowLengthMinutes(a);
-  const count = `${num(a.count)}${a.countIsLowerBound ? '+' : ''}`;
   const who = code(shortIdentity(a), c.valueMax);
-  const title = `${a.continuation ? 'Rapid secret retrieval continues' : 'Rapid secret retrieval'}: ${who} (${count} in ${num(minutes)} min)`;
+  const first = reasonsOf(a)[0] as ReasonCount;
+  const title = `${a.continuation ? 'Rapid secret retrieval continues' : 'Rapid secret retrieval'}: ${who} (${shortPhrase(first, a.countIsLowerBound)} in ${num(minutes)} min)`;
   const description = capLines(
     [
-      `${who} (${neutralize(a.identityType || 'unknown type', 40)}) in account ${code(a.accountId, 20)} ${countPhrase(a, `*${count}*`)} in ${num(minutes)} minutes (threshold ${num(a.threshold)}).`,
+      `${who} (${neutralize(a.identityType || 'unknown type', 40)}) in account ${code(a.accountId, 20)}, within a ${num(minutes)}-minute window:`,
+      ...firedLines(a).map((line) => `• *${line}*`),
       ...(a.countIsLowerBound ? ['The count is a lower bound: the per-minute counting cap was reached.'] : []),
       ...(a.continuation ? [`Continues the burst first reported as ${code(a.threadId, 80)}.`] : []),
       `• Key: ${code(a.accessKeyId, 40)} (${describeAccessKey(a.accessKeyId)})`,
@@ -139,10 +141,7 @@ function alertChat(a: Alert, o: RenderOptions): ChatbotNotification {
       // The burst's thread: continuation alerts of the same burst reply in one chat thread, while a new burst by the
       // same identity starts a new, visible message instead of hiding in an old thread.
       threadId: a.threadId,
-      summary: neutralize(
-        `Rapid secret retrieval: ${shortIdentity(a)} ${countPhrase(a, count)} in ${minutes} min`,
-        200,
-      ),
+      summary: neutralize(`Rapid secret retrieval: ${shortIdentity(a)}: ${headline(a)} in ${minutes} min`, 200),
       eventType: CHAT_EVENT_TYPE,
       relatedResources: related,
       additionalContext: {
@@ -153,6 +152,9 @@ function alertChat(a: Alert, o: RenderOptions): ChatbotNotification {
         count: num(a.count),
         countIsLowerBound: String(a.countIsLowerBound),
         threshold: num(a.threshold),
+        signals: reasonsOf(a)
+          .map((r) => r.reason)
+          .join(','),
         windowStart: a.windowStart,
         windowEnd: a.windowEnd,
         continuation: String(a.continuation),

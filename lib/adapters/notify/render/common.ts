@@ -5,7 +5,8 @@
  * Pure: no clock, no I/O. Attacker-controlled values go through `neutralize` in every human rendering.
  */
 
-import type { Alert, Notification, ValueCount } from '../../../engine/alert';
+import type { Alert, Notification, ReasonCount, ValueCount } from '../../../engine/alert';
+import { reasonLine, reasonsOf, shortPhrase } from '../../../engine/headline';
 import { accessKeyKind } from '../../../engine/investigate';
 import { OTHER_VALUE } from '../../../engine/ports';
 import { asciiOnly } from '../sanitize';
@@ -104,13 +105,9 @@ export function describeAccessKey(accessKeyId: string): string {
   return 'unrecognised key prefix';
 }
 
-export function countNoun(alert: Alert): string {
-  return alert.countMode === 'distinct-secrets' ? 'distinct secrets' : 'secret reads';
-}
-
-/** "made 42 secret reads" / "read 42 distinct secrets", depending on what COUNT counts. */
-export function countPhrase(alert: Alert, count: string): string {
-  return alert.countMode === 'distinct-secrets' ? `read ${count} distinct secrets` : `made ${count} secret reads`;
+/** What fired, each reason in its own unit with its threshold (lib/engine/headline.ts), one line each. */
+export function firedLines(a: Alert): string[] {
+  return reasonsOf(a).map((r, i) => reasonLine(r, i === 0 && a.countIsLowerBound));
 }
 
 /** Secret ARNs share a long prefix; chat shows the part after `:secret:` so that cut values stay distinguishable. */
@@ -163,7 +160,7 @@ export function renderSubject(n: Notification): string {
     );
   }
   const head = n.continuation ? '[RSR] Rapid secret retrieval continues: ' : '[RSR] Rapid secret retrieval: ';
-  const tail = ` (${num(n.count)}${n.countIsLowerBound ? '+' : ''} in ${num(windowLengthMinutes(n))} min)`;
+  const tail = ` (${shortPhrase(reasonsOf(n)[0] as ReasonCount, n.countIsLowerBound)} in ${num(windowLengthMinutes(n))} min)`;
   const room = Math.max(12, SUBJECT_MAX - head.length - tail.length);
   const who = asciiOnly(shortIdentity(n), room) || 'unknown identity';
   return asciiOnly(`${head}${who}${tail}`, SUBJECT_MAX);

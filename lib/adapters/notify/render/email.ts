@@ -5,14 +5,14 @@
 
 import type { Alert, Notification, OverflowSummary, ValueCount } from '../../../engine/alert';
 import { MITRE } from '../../../engine/alert';
+import { headline } from '../../../engine/headline';
 import { neutralize } from '../sanitize';
 import {
   cloudTrailCommand,
-  countNoun,
-  countPhrase,
   describeAccessKey,
   EXCEPTIONS_DOC,
   FULL_RENDER,
+  firedLines,
   num,
   plural,
   type RenderOptions,
@@ -88,7 +88,6 @@ function neutralizeQueryLine(line: string): string {
 function alertText(a: Alert, o: RenderOptions): string {
   const v = (s: string) => (s === '' ? '(none recorded)' : neutralize(s, o.valueMax));
   const minutes = windowLengthMinutes(a);
-  const count = `${a.countIsLowerBound ? 'at least ' : ''}${num(a.count)}`;
   const command = cloudTrailCommand(a);
   const keyStep =
     a.accessKeyId.startsWith('AKIA') && SAFE_ACCESS_KEY.test(a.accessKeyId) && SAFE_USER_NAME.test(a.userName)
@@ -100,7 +99,7 @@ function alertText(a: Alert, o: RenderOptions): string {
       ? 'Rapid secret retrieval continues (AWS Secrets Manager)'
       : 'Rapid secret retrieval (AWS Secrets Manager)',
     '',
-    `${v(shortIdentity(a))} ${countPhrase(a, count)} within ${num(minutes)} minutes; the threshold is ${num(a.threshold)}.`,
+    `${v(shortIdentity(a))}: ${headline(a)}, within a ${num(minutes)}-minute window.`,
     '',
     ...shortenedNote(o),
     'WHO',
@@ -112,7 +111,7 @@ function alertText(a: Alert, o: RenderOptions): string {
     `  Access key: ${v(a.accessKeyId)} (${describeAccessKey(a.accessKeyId)})`,
     '',
     'HOW MANY',
-    `  Count: ${count} ${countNoun(a)} (threshold ${num(a.threshold)}, counting ${a.countMode})`,
+    ...firedLines(a).map((line, i) => `  ${i === 0 ? 'Fired' : '     '}: ${line}`),
     `  Window: ${num(minutes)} minutes (WINDOW_MINUTES=${num(a.windowMinutes)} plus the current minute)`,
     `  Distinct secrets: ${num(a.distinctSecrets)}`,
   ];
@@ -160,9 +159,17 @@ function alertText(a: Alert, o: RenderOptions): string {
     '   activity in regions it does not normally use.',
   );
   if (command) lines.push(`   For example: ${command}`);
+  const deniedOnly = a.reasonCounts?.length > 0 && a.reasonCounts.every((r) => r.reason === 'access-denied');
   lines.push(
-    '4. If the reads stay unexplained, treat the secrets listed above as exposed: rotate them and check where',
-    '   the old values were used since.',
+    ...(deniedOnly
+      ? [
+          '4. These reads were denied: the secrets listed were not returned. Someone is probing for readable',
+          '   secrets; find which of its other calls succeeded (step 3) and treat those secrets as exposed.',
+        ]
+      : [
+          '4. If the reads stay unexplained, treat the secrets listed above as exposed: rotate them and check where',
+          '   the old values were used since.',
+        ]),
     '5. Cut off the access: deactivate a long-term key (AKIA); for temporary credentials (ASIA), revoke the',
     "   role's active sessions and find how the session was obtained (its AssumeRole call).",
   );
