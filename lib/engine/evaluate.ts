@@ -23,7 +23,7 @@ import {
   type ValueCount,
 } from './alert';
 import { PublishError } from './errors';
-import { parseKey, signalKey } from './identity';
+import { actorParts, parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
 import {
   type AlertClaim,
@@ -174,7 +174,8 @@ export function buildAlert(
     mitre: MITRE,
     detectedAt: iso(now),
   };
-  return { ...alert, investigation: investigationOf(alert, latest?.identity) };
+  const actor = config.groupBy === 'actor' && latest ? { actor: actorParts(latest.identity) } : {};
+  return { ...alert, ...actor, investigation: investigationOf(alert, latest?.identity) };
 }
 
 function investigationOf(alert: Alert, identity: BucketIdentity | undefined): Investigation {

@@ -524,6 +524,7 @@ function planRecord(e: CountedEvent, id: Buffer, view: BucketView, saturation: n
     if (c.fromConsole) m.c = { BOOL: true };
     if (c.invokedBy) m.b = str(c.invokedBy);
     if (c.vpcEndpointId) m.v = str(c.vpcEndpointId);
+    if (c.sourceIdentity) m.s = str(c.sourceIdentity);
     x.set(A.identity, { M: m });
   }
   if (s.expiresAt === undefined || e.expiresAt > s.expiresAt) {
@@ -617,6 +618,7 @@ function bucketStateOf(bucket: number, pages: readonly Item[], side: Item | unde
       ...(identity.c?.BOOL ? { fromConsole: true } : {}),
       ...(identity.b ? { invokedBy: stringOf(identity.b) } : {}),
       ...(identity.v ? { vpcEndpointId: stringOf(identity.v) } : {}),
+      ...(identity.s ? { sourceIdentity: stringOf(identity.s) } : {}),
     },
   };
 }
