@@ -174,7 +174,9 @@ export function buildAlert(
     mitre: MITRE,
     detectedAt: iso(now),
   };
-  const actor = config.groupBy === 'actor' && latest ? { actor: actorParts(latest.identity) } : {};
+  // Only when the actor has parts (an IAM user's key is its ARN, already in userArn).
+  const parts = config.groupBy === 'actor' && latest ? actorParts(latest.identity) : undefined;
+  const actor = parts && (parts.role || parts.session || parts.sourceIdentity) ? { actor: parts } : {};
   return { ...alert, ...actor, investigation: investigationOf(alert, latest?.identity) };
 }
 
