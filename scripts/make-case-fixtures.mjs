@@ -207,7 +207,11 @@ function batchDump({ calls, size, shape, list }) {
     const t = base + 5_000 + c * 30_000;
     const params = list
       ? { secretIdList: names }
-      : { filters: [{ key: 'tag-key', values: ['team'] }], maxResults: size, ...(c > 0 ? { nextToken: `page-${c}` } : {}) };
+      : {
+          filters: [{ key: 'tag-key', values: ['team'] }],
+          maxResults: size,
+          ...(c > 0 ? { nextToken: `page-${c}` } : {}),
+        };
     const entryShape = shape === 'service' ? serviceShape : {};
     return [
       record({ t, eventName: 'BatchGetSecretValue', params }),
@@ -262,4 +266,6 @@ for (const [name, records] of Object.entries(presets)) {
 for (const [name, records] of Object.entries(batchAndActor)) {
   writeFileSync(`test/fixtures/presets/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
 }
-console.log(`wrote ${Object.keys(cases).length + Object.keys(presets).length + Object.keys(batchAndActor).length} fixtures`);
+console.log(
+  `wrote ${Object.keys(cases).length + Object.keys(presets).length + Object.keys(batchAndActor).length} fixtures`,
+);

@@ -103,7 +103,9 @@ export function toContext(e: AccessEvent): EventContext {
  */
 export function mainCounterIds(event: AccessEvent, config: DetectionConfig): readonly string[] {
   const ids =
-    config.count === 'distinct-secrets' ? event.secretIds.filter((id) => !id.startsWith(FILTER_PREFIX)) : event.secretIds;
+    config.count === 'distinct-secrets'
+      ? event.secretIds.filter((id) => !id.startsWith(FILTER_PREFIX))
+      : event.secretIds;
   return config.normaliseSecretIds ? ids.map((id) => normaliseSecretId(id, event.awsRegion)) : ids;
 }
 

@@ -28,7 +28,8 @@ export function groupKey(event: AccessEvent, groupBy: GroupBy): string | undefin
 export const SOURCE_IDENTITY_PREFIX = 'source-identity:';
 
 /** Roles IAM Identity Center creates for permission sets; the path is reserved, so no one else can make such a role. */
-const IDENTITY_CENTER_ROLE = /^arn:aws[a-z-]*:iam::\d*:role\/aws-reserved\/sso\.amazonaws\.com\/(?:[^/]+\/)?AWSReservedSSO_[^/]+$/;
+const IDENTITY_CENTER_ROLE =
+  /^arn:aws[a-z-]*:iam::\d*:role\/aws-reserved\/sso\.amazonaws\.com\/(?:[^/]+\/)?AWSReservedSSO_[^/]+$/;
 
 export const isIdentityCenterRole = (roleArn: string): boolean => IDENTITY_CENTER_ROLE.test(roleArn);
 
