@@ -27,7 +27,7 @@ export function groupKey(event: AccessEvent, groupBy: GroupBy): string | undefin
 
 export const SOURCE_IDENTITY_PREFIX = 'source-identity:';
 
-/** Roles IAM Identity Center creates for permission sets; the path is reserved, so no one else can make such a role. */
+/** Roles IAM Identity Center creates for permission sets (its reserved path; only its SAML provider may assume them). */
 const IDENTITY_CENTER_ROLE =
   /^arn:aws[a-z-]*:iam::\d*:role\/aws-reserved\/sso\.amazonaws\.com\/(?:[^/]+\/)?AWSReservedSSO_[^/]+$/;
 
