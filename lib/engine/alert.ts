@@ -56,7 +56,7 @@ export interface Alert {
   readonly continuation: boolean;
   readonly rule: typeof RULE_ID;
   readonly preset: Preset;
-  /** The grouping key: a principalId under `principal`, an ARN under `actor`. */
+  /** The grouping key: a principalId under `principal`; under `actor` an ARN or `source-identity:<value>`. */
   readonly identity: string;
   readonly groupBy: GroupBy;
   readonly countMode: CountMode;
