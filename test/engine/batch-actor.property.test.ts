@@ -97,9 +97,12 @@ describe('batch dumps', () => {
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 5, max: 20 }),
         shapes,
+        fc.boolean(),
         fc.integer({ min: 0, max: 5 }),
-        async (calls, size, shape, overlap) => {
-          const records = dump(calls, size, shape, false, overlap, false);
+        fc.boolean(),
+        async (calls, size, shape, list, overlap, arns) => {
+          // Entries by ARN and a list by name: elastic-2025 does not count the list, recommended normalises both.
+          const records = dump(calls, size, shape, list, overlap, arns);
           const distinct = new Set<string>();
           for (let c = 0; c < calls; c++)
             for (let i = 0; i < size; i++) distinct.add(`prod/dump/s-${Math.max(0, c * size - overlap) + i}`);
