@@ -46,6 +46,8 @@ function record({
   role = 'app-role',
   sourceIp = '203.0.113.10',
   invokedBy,
+  rolePath = '',
+  sourceIdentity,
 }) {
   seq += 1;
   const assumed = session !== undefined;
@@ -60,7 +62,7 @@ function record({
           sessionIssuer: {
             type: 'Role',
             principalId: 'AROAEXAMPLEROLE00001',
-            arn: `arn:aws:iam::111122223333:role/${role}`,
+            arn: `arn:aws:iam::111122223333:role/${rolePath}${role}`,
             accountId: '111122223333',
             userName: role,
           },
@@ -99,6 +101,7 @@ function record({
   };
   if (fromConsole) r.sessionCredentialFromConsole = 'true';
   if (invokedBy) identity.invokedBy = invokedBy;
+  if (sourceIdentity) identity.sessionContext.sourceIdentity = sourceIdentity;
   if (errorCode) {
     r.errorCode = errorCode;
     r.errorMessage = `User: ${identity.arn} is not authorized to perform: secretsmanager:GetSecretValue`;
@@ -325,6 +328,68 @@ const presets = {
   'access-denied-probe': burst(25, 120_000, { errorCode: 'AccessDeniedException' }),
 };
 
+// BatchGetSecretValue dumps: `calls` calls of `size` secrets each, each followed by the per-secret GetSecretValue
+// entries Secrets Manager writes for it, in one of the two shapes they may have (no public sample shows which):
+// Secrets Manager as the caller, or the caller's own address and agent. `list`: secretIdList, else a tag filter.
+const serviceShape = {
+  agent: 'secretsmanager.amazonaws.com',
+  sourceIp: 'secretsmanager.amazonaws.com',
+  invokedBy: 'secretsmanager.amazonaws.com',
+};
+function batchDump({ calls, size, shape, list }) {
+  return Array.from({ length: calls }, (_, c) => {
+    const names = Array.from({ length: size }, (_, i) => `prod/dump/secret-${c * size + i}`);
+    const t = base + 5_000 + c * 30_000;
+    const params = list
+      ? { secretIdList: names }
+      : {
+          filters: [{ key: 'tag-key', values: ['team'] }],
+          maxResults: size,
+          ...(c > 0 ? { nextToken: `page-${c}` } : {}),
+        };
+    const entryShape = shape === 'service' ? serviceShape : {};
+    return [
+      record({ t, eventName: 'BatchGetSecretValue', params }),
+      ...names.map((name, i) => record({ t: t + 100, secret: arn(name, `Zz${hex(i, 4)}`), ...entryShape })),
+    ];
+  }).flat();
+}
+// IAM Identity Center: permission-set roles live under a reserved path; the session name is the user's name.
+const sso = { role: 'AWSReservedSSO_Developer_0123456789abcdef', rolePath: 'aws-reserved/sso.amazonaws.com/' };
+const batchAndActor = {
+  'batch-filter-service-4x20': batchDump({ calls: 4, size: 20, shape: 'service', list: false }),
+  'batch-filter-service-1x20': batchDump({ calls: 1, size: 20, shape: 'service', list: false }),
+  'batch-filter-own-1x19': batchDump({ calls: 1, size: 19, shape: 'own', list: false }),
+  'batch-filter-own-2x10': batchDump({ calls: 2, size: 10, shape: 'own', list: false }),
+  'batch-list-service-3x7': batchDump({ calls: 3, size: 7, shape: 'service', list: true }),
+  'batch-list-own-1x20': batchDump({ calls: 1, size: 20, shape: 'own', list: true }),
+  // 30 developers on one permission set, 2 of their own secrets each, from 30 addresses within 8 minutes.
+  'sso-30-developers': Array.from({ length: 60 }, (_, i) => {
+    const dev = i % 30;
+    return record({
+      t: base + 5_000 + i * 8_000,
+      ...sso,
+      session: `dev${dev}@example.com`,
+      sourceIp: `198.51.100.${dev + 1}`,
+      secret: `dev/${dev}/secret-${Math.floor(i / 30)}`,
+    });
+  }),
+  // One Identity Center user reading 24 secrets.
+  'sso-one-user-24': Array.from({ length: 24 }, (_, i) =>
+    record({ t: base + 5_000 + i * 5_000, ...sso, session: 'mallory@example.com', secret: `prod/team/secret-${i}` }),
+  ),
+  // One person (source identity) reading 24 secrets through two roles, 12 each.
+  'source-identity-two-roles': Array.from({ length: 24 }, (_, i) =>
+    record({
+      t: base + 5_000 + i * 5_000,
+      role: i % 2 === 0 ? 'reader-a' : 'reader-b',
+      session: `s-${i}`,
+      sourceIdentity: 'mallory',
+      secret: `prod/team/secret-${i}`,
+    }),
+  ),
+};
+
 mkdirSync(dir, { recursive: true });
 for (const [name, records] of Object.entries(cases)) {
   const { description, expect } = expectations[name];
@@ -334,4 +399,9 @@ mkdirSync('test/fixtures/presets', { recursive: true });
 for (const [name, records] of Object.entries(presets)) {
   writeFileSync(`test/fixtures/presets/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
 }
-console.log(`wrote ${Object.keys(cases).length + Object.keys(presets).length} fixtures`);
+for (const [name, records] of Object.entries(batchAndActor)) {
+  writeFileSync(`test/fixtures/presets/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
+}
+console.log(
+  `wrote ${Object.keys(cases).length + Object.keys(presets).length + Object.keys(batchAndActor).length} fixtures`,
+);

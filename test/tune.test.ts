@@ -19,6 +19,7 @@ import {
   HISTOGRAM_BINS,
   PairTally,
   singleAddressCidr,
+  suggestFor,
   type TuneReport,
   tune,
 } from '../lib/usecases/tune';
@@ -237,6 +238,13 @@ describe('suggested exceptions', () => {
     const high = await tune(items(fixture('tune/hostile-identities.json')), testConfig({ threshold: 31 }));
     // Assess
     expect(high.suggestions).toEqual([]);
+  });
+});
+
+describe('suggestions for a source-identity actor', () => {
+  it('are none: no exception field matches a source identity, so an entry naming it would never match', () => {
+    const input = { key: 'source-identity:alice', peak: 30, peakIsLowerBound: false, events: 30, pairs: [] };
+    expect(suggestFor(input, 'actor')).toEqual([]);
   });
 });
 

@@ -29,6 +29,17 @@ const list = (xs: readonly ValueCount[], max = 5, show: (v: string) => string = 
 /** The one wording of a window everywhere: WINDOW_MINUTES of look-back plus the current minute bucket. */
 export const windowText = (windowMinutes: number): string => `${windowMinutes + 1}-minute window`;
 
+/** The actor's parts (role, session, source identity) that are present, or nothing when the alert has none. */
+function actorLine(a: Alert): string | undefined {
+  if (a.actor === undefined) return undefined;
+  const parts = [
+    a.actor.role ? `role ${inert(a.actor.role)}` : undefined,
+    a.actor.session ? `session ${inert(a.actor.session)}` : undefined,
+    a.actor.sourceIdentity ? `source identity ${inert(a.actor.sourceIdentity)}` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return parts.length === 0 ? undefined : `  actor      ${parts.join(', ')}`;
+}
+
 function formatAlert(a: Alert): string {
   const who = [a.identityType, a.userName || undefined, a.accountId ? `account ${a.accountId}` : undefined]
     .filter(Boolean)
@@ -39,6 +50,7 @@ function formatAlert(a: Alert): string {
     `ALERT ${a.continuation ? `(continues ${a.threadId}) ` : ''}rapid secret retrieval: ${headline(a)} — severity ${a.severity}`,
     `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}, group by ${a.groupBy}`,
     a.userArn ? `  arn        ${inert(a.userArn)}` : undefined,
+    actorLine(a),
     a.accessKeyId
       ? `  access key ${inert(a.accessKeyId)} (${a.accessKeyId.startsWith('AKIA') ? 'long-term' : a.accessKeyId.startsWith('ASIA') ? 'temporary' : 'unknown kind'})`
       : undefined,

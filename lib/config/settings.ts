@@ -176,7 +176,7 @@ export const SETTINGS: { readonly [K in SettingName]: SettingSpec<K> } = {
     flag: '--group-by <key>',
     param: true,
     accepted: GROUP_BY_MODES.join(', '),
-    doc: 'grouping key: `principal` (each role session apart) or `actor` (the person or role across sessions)',
+    doc: 'grouping key: `principal` (each role session apart) or `actor` (the source identity, the Identity Center user, else the role across sessions; docs/PRESETS.md)',
     parse: oneOf(GROUP_BY_MODES),
   },
   browserNames: {

@@ -2,6 +2,7 @@
  * The alert model: one JSON object per alert, the same in `rsr replay --json`, the SNS `sqs`/`lambda` payload and
  * the store's claim record. Bump ALERT_SCHEMA_VERSION on any incompatible change.
  */
+import type { ActorParts } from './identity';
 import type { CountMode, GroupBy, Preset } from './settings';
 
 /** Ready queries and links for a responder (built by investigate.ts). */
@@ -61,7 +62,7 @@ export interface Alert {
   readonly continuation: boolean;
   readonly rule: typeof RULE_ID;
   readonly preset: Preset;
-  /** The grouping key: a principalId under `principal`, an ARN under `actor`. */
+  /** The grouping key: a principalId under `principal`; under `actor` an ARN or `source-identity:<value>`. */
   readonly identity: string;
   readonly groupBy: GroupBy;
   readonly countMode: CountMode;
@@ -98,6 +99,11 @@ export interface Alert {
   readonly mitre: typeof MITRE;
   /** When the evaluator decided to alert (ISO 8601 UTC). */
   readonly detectedAt: string;
+  /**
+   * Under `actor` grouping, what the identity is made of (docs/PRESETS.md, "Who is the actor"): the role behind the
+   * session, the session name and the source identity, each '' when the calls had none.
+   */
+  readonly actor?: ActorParts;
   /** What a responder checks first: credential kind, session, MFA, console, service caller, ready queries. */
   readonly investigation?: Investigation;
 }

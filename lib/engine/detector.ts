@@ -7,7 +7,7 @@ import { type AccessEvent, SKIP_REASONS, type SkipReason } from './event';
 import { groupKey, signalKey } from './identity';
 import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from './ports';
 import { makeQualifier, type Qualifier } from './qualify';
-import { toAccessEvent } from './records';
+import { FILTER_PREFIX, toAccessEvent } from './records';
 import type { CountMode, DetectionConfig, Signal } from './settings';
 import { isAccessDenied, measureOf, signalsOfQualifying } from './signals';
 import { BUCKET_MS, bucketExpiresAt, bucketOf, saturationOf } from './window';
@@ -106,7 +106,22 @@ export function toContext(e: AccessEvent): EventContext {
     ...(e.identity.fromConsole ? { fromConsole: true } : {}),
     ...(e.identity.invokedBy ? { invokedBy: e.identity.invokedBy } : {}),
     ...(e.vpcEndpointId ? { vpcEndpointId: e.vpcEndpointId } : {}),
+    ...(e.identity.sourceIdentity ? { sourceIdentity: e.identity.sourceIdentity } : {}),
   };
+}
+
+/**
+ * The secret ids a qualifying event adds to its key's main counter. When counting distinct secrets, a filter-based
+ * BatchGetSecretValue adds none: the secrets it returned are counted from the per-secret GetSecretValue entries
+ * Secrets Manager writes for it, and its filter text is not a secret (counting it made 19 returned secrets count 20).
+ * The call still counts as an event when counting events (the reference rule), and still feeds the batch signals.
+ */
+export function mainCounterIds(event: AccessEvent, config: DetectionConfig): readonly string[] {
+  const ids =
+    config.count === 'distinct-secrets'
+      ? event.secretIds.filter((id) => !id.startsWith(FILTER_PREFIX))
+      : event.secretIds;
+  return config.normaliseSecretIds ? ids.map((id) => normaliseSecretId(id, event.awsRegion)) : ids;
 }
 
 export class Detector {
@@ -167,9 +182,7 @@ export class Detector {
     }
     const key = groupKey(event, this.config.groupBy);
     if (key === undefined) return { ok: false, reason: 'no-identity-key', signals: NO_SIGNALS };
-    const ids = this.config.normaliseSecretIds
-      ? event.secretIds.map((id) => normaliseSecretId(id, event.awsRegion))
-      : event.secretIds;
+    const ids = mainCounterIds(event, this.config);
     const signals =
       this.signals.size === 0
         ? NO_SIGNALS

@@ -23,7 +23,7 @@ import {
   type ValueCount,
 } from './alert';
 import { PublishError } from './errors';
-import { parseKey, signalKey } from './identity';
+import { actorParts, parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
 import type { Logger } from './logger';
 import {
@@ -177,7 +177,10 @@ export function buildAlert(
     mitre: MITRE,
     detectedAt: iso(now),
   };
-  return { ...alert, investigation: investigationOf(alert, latest?.identity) };
+  // Only when the actor has parts (an IAM user's key is its ARN, already in userArn).
+  const parts = config.groupBy === 'actor' && latest ? actorParts(latest.identity) : undefined;
+  const actor = parts && (parts.role || parts.session || parts.sourceIdentity) ? { actor: parts } : {};
+  return { ...alert, ...actor, investigation: investigationOf(alert, latest?.identity) };
 }
 
 function investigationOf(alert: Alert, identity: BucketIdentity | undefined): Investigation {

@@ -229,6 +229,7 @@ export function bucketStateOf(bucket: number, pages: readonly Item[], side: Item
       ...(identity.c?.BOOL ? { fromConsole: true } : {}),
       ...(identity.b ? { invokedBy: stringOf(identity.b) } : {}),
       ...(identity.v ? { vpcEndpointId: stringOf(identity.v) } : {}),
+      ...(identity.s ? { sourceIdentity: stringOf(identity.s) } : {}),
     },
   };
 }

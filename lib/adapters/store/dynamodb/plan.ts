@@ -277,6 +277,7 @@ export function planRecord(e: CountedEvent, id: Buffer, view: BucketView, satura
     if (c.fromConsole) m.c = { BOOL: true };
     if (c.invokedBy) m.b = str(c.invokedBy);
     if (c.vpcEndpointId) m.v = str(c.vpcEndpointId);
+    if (c.sourceIdentity) m.s = str(c.sourceIdentity);
     x.set(A.identity, { M: m });
   }
   if (s.expiresAt === undefined || e.expiresAt > s.expiresAt) {
