@@ -3,8 +3,10 @@
  * a flag overrides its variable (see lib/config/load.ts for precedence).
  */
 import { readFileSync } from 'node:fs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Command } from 'commander';
-import { ENV, type Overrides } from '../config/load';
+import { ENV, loadConfig, type Overrides, type RuntimeConfig } from '../config/load';
+import { withParameterExceptions } from '../config/resolve';
 import { SETTING_NAMES, SETTINGS, type SettingName } from '../config/settings';
 import { ConfigError } from '../engine/errors';
 
@@ -47,4 +49,23 @@ export function overridesFrom(opts: Record<string, unknown>): Overrides {
     out.exceptions = { value: text, source: `--exceptions ${opts.exceptions}` };
   }
   return out;
+}
+
+/** SSM client of the CLI, built once and only when EXCEPTIONS_PARAMETER is set (region and endpoint from the AWS env). */
+let ssmClient: Promise<SSMClient> | undefined;
+const ssm = (): Promise<SSMClient> => {
+  ssmClient ??= import('@aws-sdk/client-ssm').then(({ SSMClient }) => new SSMClient({}));
+  return ssmClient;
+};
+
+/**
+ * The configuration of the detection commands: environment and flags, plus the exceptions named by
+ * EXCEPTIONS_PARAMETER, read from SSM as the Lambdas read them (lib/config/resolve.ts), so a backtest with the
+ * function's environment runs with the production exceptions instead of silently without them.
+ */
+export async function detectionConfig(env: NodeJS.ProcessEnv, opts: Record<string, unknown>): Promise<RuntimeConfig> {
+  const config = loadConfig(env, overridesFrom(opts));
+  if (config.exceptionsParameter === undefined) return config;
+  const client = await ssm();
+  return withParameterExceptions(config, () => client);
 }

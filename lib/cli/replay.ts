@@ -1,11 +1,10 @@
 /** `rsr replay PATH...`: the detector over CloudTrail files, in simulated time, with the in-memory store. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { formatHeader, formatNotification, formatSummary } from './format';
 import { openInputs } from './inputs';
-import { addDetectionFlags, overridesFrom } from './options';
+import { addDetectionFlags, detectionConfig } from './options';
 
 export function registerReplay(program: Command): void {
   addDetectionFlags(
@@ -18,7 +17,7 @@ export function registerReplay(program: Command): void {
   )
     .option('--json', 'print one JSON object per alert or overflow summary on stdout; summary on stderr')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
-      const config = loadConfig(process.env, overridesFrom(opts));
+      const config = await detectionConfig(process.env, opts);
       const json = opts.json === true;
       const inputs = await openInputs(paths);
       const out: string[] = [];
