@@ -8,6 +8,7 @@ import { MITRE } from '../../../engine/alert';
 import { headline, reasonsOf, shortPhrase } from '../../../engine/headline';
 import { ELLIPSIS, neutralize } from '../sanitize';
 import {
+  actorParts,
   byCount,
   CHAT_DESCRIPTION_MAX,
   CHAT_EVENT_TYPE,
@@ -96,6 +97,13 @@ function alertChat(a: Alert, o: RenderOptions): ChatbotNotification {
       `• Key: ${code(a.accessKeyId, 40)} (${describeAccessKey(a.accessKeyId)})`,
       `• Principal: ${code(a.identity, c.valueMax)}`,
       `• ARN: ${code(a.userArn, c.valueMax)}`,
+      ...(actorParts(a).length > 0
+        ? [
+            `• Actor: ${actorParts(a)
+              .map((p) => `${p.label} ${code(p.value, c.valueMax)}`)
+              .join(', ')}`,
+          ]
+        : []),
       `• Secrets (${num(a.distinctSecrets)} distinct): ${chatList(
         a.secrets.map((s) => ({ value: secretLabel(s.value), count: s.count })),
         c.listLimit,

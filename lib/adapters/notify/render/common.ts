@@ -168,3 +168,13 @@ export function renderSubject(n: Notification): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain text (SNS `default` and `email`)
+
+/** Under `actor` grouping, the parts the actor is made of (role, session, source identity) that are present. */
+export function actorParts(a: Alert): { label: string; value: string }[] {
+  if (a.actor === undefined) return [];
+  return [
+    { label: 'role', value: a.actor.role ?? '' },
+    { label: 'session', value: a.actor.session ?? '' },
+    { label: 'source identity', value: a.actor.sourceIdentity ?? '' },
+  ].filter((p) => p.value !== '');
+}

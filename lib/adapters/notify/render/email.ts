@@ -8,6 +8,7 @@ import { MITRE } from '../../../engine/alert';
 import { headline } from '../../../engine/headline';
 import { neutralize } from '../sanitize';
 import {
+  actorParts,
   cloudTrailCommand,
   describeAccessKey,
   EXCEPTIONS_DOC,
@@ -107,6 +108,13 @@ function alertText(a: Alert, o: RenderOptions): string {
     `  Identity type: ${v(a.identityType)}`,
     `  User or role name: ${v(a.userName)}`,
     `  ARN: ${v(a.userArn)}`,
+    ...(actorParts(a).length > 0
+      ? [
+          `  Actor: ${actorParts(a)
+            .map((p) => `${p.label} ${v(p.value)}`)
+            .join(', ')}`,
+        ]
+      : []),
     `  Account: ${v(a.accountId)}`,
     `  Access key: ${v(a.accessKeyId)} (${describeAccessKey(a.accessKeyId)})`,
     '',
