@@ -228,15 +228,38 @@ export function describeWindowStoreContract(
         expect((await store.readBuckets('AIDAKEY1', B0 + 1, B0 + 1, NOW))[0]?.saturated).toBe(false);
       });
 
-      it('does not add context of saturated events', async () => {
+      it('does not add context of saturated events, but widens first and last seen to them', async () => {
         // Prepare
         await store.record([ev(), ev()], opts(2));
         // Act
         await store.record([ev({ context: { sourceIp: '203.0.113.77', eventTime: T0 + 59_000 } })], opts(2));
+        await store.record([ev({ context: { sourceIp: '203.0.113.78', eventTime: T0 } })], opts(2));
         // Assess
         const b = await onlyBucket(store);
         expect(b.sourceIps).toEqual({ [BASE_CONTEXT.sourceIp]: 2 });
-        expect(b.lastSeen).toBe(T0 + 1000);
+        expect(b.events).toBe(2);
+        expect(b.firstSeen).toBe(T0);
+        expect(b.lastSeen).toBe(T0 + 59_000);
+      });
+
+      it('reports first and last seen over all events of a bucket, saturated ones included, in any arrival order', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 1, maxLength: 12 }),
+            fc.integer({ min: 1, max: 4 }),
+            fc.integer({ min: 0, max: 1_000_000 }),
+            async (seconds, saturation, seed) => {
+              const fresh = await makeStore();
+              const key = `AIDASEEN${seed}`;
+              const events = seconds.map((s) => ev({ key, context: { eventTime: T0 + s * 1000 } }));
+              for (const e of events) await fresh.record([e], opts(saturation));
+              const [b] = await fresh.readBuckets(key, B0, B0, NOW);
+              expect(b?.firstSeen).toBe(T0 + Math.min(...seconds) * 1000);
+              expect(b?.lastSeen).toBe(T0 + Math.max(...seconds) * 1000);
+            },
+          ),
+          { numRuns: options.propertyRuns ?? 50 },
+        );
       });
     });
 

@@ -113,7 +113,11 @@ export class MemoryWindowStore implements WindowStore {
       set.add(e.key);
     }
     if (b.ids.has(e.eventId)) return 'duplicate';
-    if (b.saturated) return 'saturated';
+    if (b.saturated) {
+      // Not counted, but first and last seen stay exact and independent of arrival order (ports.ts, BucketState).
+      this.widen(b, e);
+      return 'saturated';
+    }
     if (b.ids.size < saturation) b.ids.add(e.eventId);
     b.snapshot = undefined;
     for (const v of e.values) {
@@ -135,6 +139,16 @@ export class MemoryWindowStore implements WindowStore {
       b.identity = identityOf(c);
     }
     return 'counted';
+  }
+
+  /**
+   * The order-independent part of an event that is not counted: first and last seen (min and max, so idempotent).
+   * Context values and the latest identity come from counted events only, as in the DynamoDB store.
+   */
+  private widen(b: MutableBucket, e: CountedEvent): void {
+    b.snapshot = undefined;
+    b.firstSeen = Math.min(b.firstSeen, e.context.eventTime);
+    b.lastSeen = Math.max(b.lastSeen, e.context.eventTime);
   }
 
   async activeKeys(fromBucket: number, toBucket: number, now: number): Promise<string[]> {

@@ -192,7 +192,12 @@ export class DynamoDbWindowStore implements WindowStore {
     }
     const cacheKey = `${e.bucket}\u0000${e.key}`;
     let view = this.views.get(cacheKey) ?? NEW_BUCKET;
-    if (view.open.saturated) return 'saturated'; // the per-container short-circuit: no call at all
+    if (view.open.saturated) {
+      // Not counted; only an event that moves the page's first or last seen (to the second, CloudTrail's precision)
+      // is written, so the bucket's time span stays exact whatever the arrival order, at ≤ ~60 writes a bucket.
+      await this.widenSeen(e, view, cacheKey, now);
+      return 'saturated';
+    }
     const id = idDigest(e.eventId);
     if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate'; // ids are never forgotten
     if (quietRepeat(e, view, saturation)) return 'counted';
@@ -221,6 +226,28 @@ export class DynamoDbWindowStore implements WindowStore {
       if (view.open.saturated) return 'saturated';
     }
     throw new StoreError('record', { cause: new Error(`no stable view after ${MAX_ATTEMPTS} attempts`) });
+  }
+
+  /**
+   * Widens the saturated open page's first/last seen to an uncounted event's time (min and max: idempotent and
+   * order-independent). A lost race (someone widened further) only refreshes the view.
+   */
+  private async widenSeen(e: CountedEvent, view: BucketView, cacheKey: string, now: number): Promise<void> {
+    const t = e.context.eventTime;
+    const s = view.open;
+    const earlier = s.firstSeen !== undefined && t < s.firstSeen;
+    const later = s.lastSeen !== undefined && t > s.lastSeen;
+    if (!earlier && !later) return;
+    const x = new Expression();
+    const attribute = earlier ? A.firstSeen : A.lastSeen;
+    x.when(`${x.n(attribute)} ${earlier ? '>' : '<'} ${x.v(num(t))}`);
+    x.set(attribute, num(t));
+    const written = await this.update('record', {
+      ...x.input(this.table, bucketItemKey(e.key, e.bucket, view.page)),
+      ReturnValues: 'ALL_NEW',
+    });
+    if (written !== CONDITION_FAILED) this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
+    else this.remember(cacheKey, await this.refresh(e.key, e.bucket, view), now);
   }
 
   /** Value texts that are not kept in the page (rare: only values new to a bucket after its first event). */
