@@ -162,16 +162,22 @@ describe('DynamoDB store: item layout', () => {
 });
 
 describe('DynamoDB store: request plan', () => {
-  test('a saturated bucket is answered from the container’s memory without any request', async () => {
-    // Prepare
+  test('a saturated bucket is answered from the container’s memory; only an event that widens its span is written', async () => {
+    // Prepare: events at seconds 0, 1 and 2 saturate the bucket
     const { store, requests } = await setup();
     for (let n = 0; n < 3; n++) await store.record([event(n)], { saturation: 3, now: NOW });
     const before = { ...requests.requests };
-    // Act
-    const outcomes = await store.record([event(10), event(11), event(0)], { saturation: 3, now: NOW });
+    // Act: second 1 lies inside the span (no request); second 10 moves lastSeen (one conditional update)
+    const inside = await store.record([event(61), event(0)], { saturation: 3, now: NOW });
+    const inSpan = { ...requests.requests };
+    const outside = await store.record([event(10), event(70)], { saturation: 3, now: NOW });
     // Assess
-    expect(outcomes).toEqual(['saturated', 'saturated', 'saturated']);
-    expect(requests.requests).toEqual(before);
+    expect([...inside, ...outside]).toEqual(['saturated', 'saturated', 'saturated', 'saturated']);
+    expect(inSpan).toEqual(before);
+    expect(requests.requests.UpdateItem).toBe((before.UpdateItem ?? 0) + 1);
+    const [bucket] = await store.readBuckets(KEY, B0, B0, NOW);
+    expect(bucket?.lastSeen).toBe(B0 * 60_000 + 10_000);
+    expect(bucket?.events).toBe(3);
   });
 
   test('a container that joins a busy bucket continues at its open page and still deduplicates', async () => {
