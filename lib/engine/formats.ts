@@ -172,7 +172,8 @@ export function fromSqlRow(row: JsonObject): Record<string, unknown> {
     const path = key.split('.').map(renamed);
     // Nested columns may also arrive as JSON text (CloudTrail Lake, CSV exports).
     const top = path[0] as string;
-    const parsed = path.length === 1 && (JSON_TEXT_FIELDS.has(top) || RENAMED_TREES.has(top)) ? parsedJsonText(value) : value;
+    const parsed =
+      path.length === 1 && (JSON_TEXT_FIELDS.has(top) || RENAMED_TREES.has(top)) ? parsedJsonText(value) : value;
     setPath(nested, path, parsed);
   }
   return renameTree(nested);

@@ -17,8 +17,8 @@ import {
   type ReadOptions,
   readInputBatches,
   readInputs,
-  STDIN_SOURCE,
   type SkippedFile,
+  STDIN_SOURCE,
 } from '../../lib/adapters/io/read';
 import { InputError } from '../../lib/engine/errors';
 import type { SkipReason } from '../../lib/engine/event';

@@ -24,16 +24,16 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { InputError } from '../../engine/errors';
 import type { SkipReason } from '../../engine/event';
 import { collectRecords } from '../../engine/records';
-import { expandPaths, type InputTarget, inputError, STDIN_PATH, STDIN_SOURCE, type SkippedFile } from './paths';
+import { expandPaths, type InputTarget, inputError, type SkippedFile, STDIN_PATH, STDIN_SOURCE } from './paths';
 
 // The public input API lives here; paths.ts is its helper.
 export {
   countInputs,
   INPUT_FILE_NAME,
   type InputSummary,
+  type SkippedFile,
   STDIN_PATH,
   STDIN_SOURCE,
-  type SkippedFile,
   sniffJson,
 } from './paths';
 
