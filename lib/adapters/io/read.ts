@@ -448,6 +448,15 @@ async function* readStream(
 ): AsyncGenerator<InputBatch> {
   const stream: AsyncIterable<Buffer | string> =
     target.path === STDIN_PATH ? (options.stdin ?? process.stdin) : createReadStream(target.path);
+  yield* decodeStream(stream, source, maxBytes, progress);
+}
+
+async function* decodeStream(
+  stream: AsyncIterable<Buffer | string>,
+  source: string,
+  maxBytes: number,
+  progress: Progress | undefined,
+): AsyncGenerator<InputBatch> {
   const decoder = new StreamDecoder(source, maxBytes);
   for await (const chunk of decodedChunks(countedChunks(stream, source, progress))) {
     const batch = decoder.push(chunk);
@@ -530,5 +539,24 @@ export async function* readInputs(
     const source = batch.source;
     for (const skip of batch.skipped) yield { skip, source };
     for (const record of batch.records) yield { record, source };
+  }
+}
+
+/**
+ * Records and skips of one input that is not a local file (an S3 object body, for instance), decoded like a
+ * streamed file: gzip sniffed, JSON document, JSON Lines or back-to-back JSON. Errors are thrown as InputError.
+ */
+export async function* readStreamInput(
+  stream: AsyncIterable<Buffer | string>,
+  source: string,
+  maxDocumentBytes: number = MAX_DOCUMENT_BYTES,
+): AsyncGenerator<InputItem, void, undefined> {
+  try {
+    for await (const batch of decodeStream(stream, source, maxDocumentBytes, undefined)) {
+      for (const skip of batch.skipped) yield { skip, source };
+      for (const record of batch.records) yield { record, source };
+    }
+  } catch (error) {
+    throw inputError(source, error);
   }
 }
