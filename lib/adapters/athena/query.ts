@@ -85,6 +85,7 @@ function checked(flag: string, values: readonly string[], pattern: RegExp, accep
   return values;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** yyyy/MM/dd of an instant in UTC (the partition format CloudTrail's S3 layout uses). */
@@ -105,7 +106,9 @@ export function candidateSelect(q: CandidateQuery): string {
   const regions = checked('--region', q.regions, REGION, 'AWS Region names such as us-east-1');
   const accounts = checked('--accounts', q.accounts, ACCOUNT, '12-digit account ids');
   const where = [
-    `${identifier('--timestamp-column', q.timestampColumn)} BETWEEN ${literal(partitionDay(q.start))} AND ${literal(partitionDay(q.end - 1))}`,
+    // The date prefix is the day a log file was delivered, up to ~15 minutes after its last event: the range ends
+    // one day later, so events just before midnight whose file landed under the next day are still read.
+    `${identifier('--timestamp-column', q.timestampColumn)} BETWEEN ${literal(partitionDay(q.start))} AND ${literal(partitionDay(q.end - 1 + DAY_MS))}`,
     // eventtime is text in CloudTrail's fixed ISO format (whole seconds): text order is time order, and rounding
     // both bounds up to the second keeps exactly the records in [start, end).
     `eventtime >= ${literal(cloudTrailTime(q.start + 999))}`,
