@@ -16,21 +16,39 @@ export interface CliInputs {
   done(received?: number): void;
 }
 
-/** Names skipped files on stderr (the first few, then a count), and warns when no record was read at all. */
+/**
+ * Reports the files a directory walk did not read, on stderr: files whose content is not JSON by name (the first
+ * few, then a count), files passed over for their extension as one line per run (a bucket dump may hold thousands
+ * of them); and warns when no record was read at all.
+ */
 export function skipReporter(paths: readonly string[]) {
-  const skipped: SkippedFile[] = [];
+  let sniffed = 0;
+  const byExtension = new Map<string, number>();
+  let example: string | undefined;
   return {
     onSkippedFile(file: SkippedFile): void {
-      skipped.push(file);
-      if (skipped.length <= SKIPPED_FILES_SHOWN) process.stderr.write(`rsr: skipped ${file.path}: ${file.reason}\n`);
+      const ext = /^extension not read \(([^;]*);/.exec(file.reason);
+      if (ext) {
+        byExtension.set(ext[1] as string, (byExtension.get(ext[1] as string) ?? 0) + 1);
+        example ??= file.path;
+        return;
+      }
+      sniffed += 1;
+      if (sniffed <= SKIPPED_FILES_SHOWN) process.stderr.write(`rsr: skipped ${file.path}: ${file.reason}\n`);
     },
     finish(received: number | undefined): void {
-      const more = skipped.length - SKIPPED_FILES_SHOWN;
+      const more = sniffed - SKIPPED_FILES_SHOWN;
       if (more > 0) process.stderr.write(`rsr: skipped ${more} more files that do not hold JSON\n`);
+      const total = [...byExtension.values()].reduce((a, b) => a + b, 0);
+      if (total > 0) {
+        const kinds = [...byExtension].map(([e, n]) => `${e} ${n}`).join(', ');
+        process.stderr.write(
+          `rsr: not read by extension: ${total} file${total === 1 ? '' : 's'} (${kinds}), e.g. ${example}; reads .json, .jsonl, .ndjson, .gz or no extension\n`,
+        );
+      }
       if (received === 0) {
-        const where = paths.join(' ');
-        const why = skipped.length > 0 ? ` (${skipped.length} files skipped, see above)` : '';
-        process.stderr.write(`rsr: warning: no CloudTrail records read from ${where}${why}\n`);
+        const why = sniffed + total > 0 ? ` (${sniffed + total} files skipped, see above)` : '';
+        process.stderr.write(`rsr: warning: no CloudTrail records read from ${paths.join(' ')}${why}\n`);
       }
     },
   };
