@@ -13,7 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
+import { candidateSelect } from '../../lib/adapters/athena/query';
+import { AthenaError, runAthena } from '../../lib/adapters/athena/run';
 import { readInputs } from '../../lib/adapters/io/read';
 import { athenaSelect } from '../../lib/cli/sources';
 import { loadConfig, PRESETS, type RuntimeConfig } from '../../lib/config/load';
@@ -269,4 +273,102 @@ it('prints the Athena text as locked in the golden file', () => {
   const actual = runs.join('\n');
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, actual);
   expect(actual).toBe(readFileSync(GOLDEN, 'utf8'));
+});
+
+describe('the candidate query against a brute-force oracle', () => {
+  const REGIONS = ['eu-west-1', 'us-east-1', 'ap-south-2'];
+  const ACCOUNTS = ['111122223333', '444455556666'];
+  const T0 = Date.parse('2026-11-24T22:00:00Z');
+  const weighted = <T>(...options: [T, number][]) =>
+    fc.oneof(...options.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
+  /** Seconds on or one second either side of a whole hour (midnights included): where range bugs show. */
+  const onHourBoundary = (hours: number) =>
+    fc
+      .tuple(fc.integer({ min: 0, max: hours }), fc.integer({ min: -1, max: 1 }))
+      .map(([h, d]) => Math.max(0, h * 3600 + d));
+  const record = fc.record({
+    eventsource: weighted(['secretsmanager.amazonaws.com', 6], ['kms.amazonaws.com', 1]),
+    eventname: weighted(['GetSecretValue', 4], ['BatchGetSecretValue', 2], ['ListSecrets', 1]),
+    errorcode: weighted([undefined, 6], ['', 1], ['AccessDenied', 1]),
+    errormessage: weighted([undefined, 6], ['', 1], ['denied', 1]),
+    second: onHourBoundary(8),
+    awsregion: fc.constantFrom(...REGIONS),
+    recipientaccountid: fc.constantFrom(...ACCOUNTS),
+  });
+  const query = fc.record({
+    from: onHourBoundary(8),
+    length: onHourBoundary(6).map((s) => Math.max(1, s)),
+    eventNames: fc.subarray(['GetSecretValue', 'BatchGetSecretValue'], { minLength: 1 }),
+    successOnly: fc.boolean(),
+    regions: fc.oneof(
+      { arbitrary: fc.constant<string[]>([]), weight: 2 },
+      { arbitrary: fc.subarray(REGIONS), weight: 1 },
+    ),
+    accounts: fc.oneof(
+      { arbitrary: fc.constant<string[]>([]), weight: 2 },
+      { arbitrary: fc.subarray(ACCOUNTS), weight: 1 },
+    ),
+  });
+
+  it('keeps exactly the records the first qualifier checks and the range would keep', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsr-duckdb-prop-'));
+    let run = 0;
+    let kept = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { minLength: 5, maxLength: 40 }), query, async (rows, q) => {
+        run += 1;
+        const file = join(dir, `t${run}.jsonl`);
+        const table = rows.map((r, i) => {
+          const iso = `${new Date(T0 + r.second * 1000).toISOString().slice(0, 19)}Z`;
+          const { second: _s, ...rest } = r;
+          return { ...rest, eventid: `e${i}`, eventtime: iso, timestamp: iso.slice(0, 10).replaceAll('-', '/') };
+        });
+        writeFileSync(file, table.map((r) => JSON.stringify(r)).join('\n'));
+        await db.run(
+          `CREATE OR REPLACE TABLE prop AS SELECT * FROM read_json('${file}', format = 'newline_delimited', columns = {eventid: 'VARCHAR', eventtime: 'VARCHAR', eventsource: 'VARCHAR', eventname: 'VARCHAR', awsregion: 'VARCHAR', sourceipaddress: 'VARCHAR', useragent: 'VARCHAR', errorcode: 'VARCHAR', errormessage: 'VARCHAR', requestparameters: 'VARCHAR', recipientaccountid: 'VARCHAR', vpcendpointid: 'VARCHAR', sessioncredentialfromconsole: 'VARCHAR', useridentity: 'STRUCT(type VARCHAR)', timestamp: 'VARCHAR'})`,
+        );
+        const start = T0 + q.from * 1000;
+        const end = start + q.length * 1000;
+        const select = candidateSelect({ table: 'prop', start, end, timestampColumn: 'timestamp', ...q });
+        const got =
+          rows.length === 0 ? [] : (await runSelect(db, select)).map((l) => String(JSON.parse(l).eventid)).sort();
+        const want = table
+          .filter((r, i) => {
+            const t = T0 + (rows[i] as { second: number }).second * 1000;
+            return (
+              r.eventsource === 'secretsmanager.amazonaws.com' &&
+              q.eventNames.includes(r.eventname) &&
+              (!q.successOnly || (!r.errorcode && !r.errormessage)) &&
+              t >= start &&
+              t < end &&
+              (q.regions.length === 0 || q.regions.includes(r.awsregion)) &&
+              (q.accounts.length === 0 || q.accounts.includes(r.recipientaccountid))
+            );
+          })
+          .map((r) => r.eventid)
+          .sort();
+        expect(got).toEqual(want);
+        kept += want.length;
+      }),
+      { numRuns: 100 },
+    );
+    // The generators are biased so that most runs keep some records: the comparison is not vacuous.
+    expect(kept).toBeGreaterThan(100);
+  }, 120_000);
+});
+
+it("reports a failed Athena query with Athena's reason and reads nothing", async () => {
+  const server = await startJsonService((operation) =>
+    operation === 'StartQueryExecution'
+      ? { body: { QueryExecutionId: 'q-9' } }
+      : { body: { QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'TABLE_NOT_FOUND: line 2:6' } } } },
+  );
+  try {
+    const athena = new AthenaClient({ region: 'eu-west-1', endpoint: server.url });
+    const run = runAthena({ athena, statement: 'SELECT 1', now: () => 0, sleep: async () => {} });
+    await expect(run).rejects.toEqual(new AthenaError('query q-9 FAILED: TABLE_NOT_FOUND: line 2:6'));
+    await expect(run).rejects.toBeInstanceOf(AthenaError);
+  } finally {
+    await server.close();
+  }
 });

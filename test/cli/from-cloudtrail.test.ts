@@ -120,6 +120,40 @@ describe('CloudTrail event history (LookupEvents)', () => {
     expect(fromHistory.stdout).toBe(fromFile.stdout);
   });
 
+  it('rsr tune --from-cloudtrail reads the same history', async () => {
+    const r = await rsrAsync(['tune', '--from-cloudtrail', '--days', '1', '--region', 'us-east-1', '--json'], {
+      env: { AWS_ENDPOINT_URL_CLOUDTRAIL: server.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).totals.records).toBe(21);
+  });
+
+  it('ends with an error naming the Region when throttling outlasts the retries, keeping what was read', async () => {
+    let clock = 0;
+    const client = new CloudTrailClient({ region: 'eu-west-1', endpoint: server.url, maxAttempts: 1 });
+    const seen: unknown[] = [];
+    const read = async () => {
+      for await (const item of readEventHistory({
+        regions: ['eu-west-1'],
+        start: now - HOUR * 2,
+        end: now,
+        clientFor: () => client,
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        maxThrottleRetries: 0,
+      })) {
+        seen.push(item);
+      }
+    };
+    await expect(read()).rejects.toMatchObject({
+      name: 'EventHistoryError',
+      message: 'CloudTrail event history in eu-west-1: still throttled after 0 retries',
+    });
+    expect(seen).toHaveLength(8);
+  });
+
   it('refuses a range event history does not hold, naming the flag', () => {
     const r = rsr(['replay', '--from-cloudtrail', '--days', '91', '--region', 'us-east-1']);
     expect(r.code).toBe(2);
