@@ -1,17 +1,57 @@
 /** Input reading shared by the commands that read CloudTrail files (replay, tune): errors and the progress bar. */
 import { SingleBar } from 'cli-progress';
-import { countInputs, type InputItem, readInputs } from '../adapters/io/read';
+import { countInputs, type InputItem, readInputs, type SkippedFile } from '../adapters/io/read';
 import type { InputError } from '../engine/errors';
 
 /** Show a progress bar only on a terminal and when the input is big enough for it to matter. */
 const PROGRESS_MIN_BYTES = 20 * 1024 * 1024;
+/** Skipped files named one by one on stderr; beyond this, only counted (a bucket dump may hold thousands). */
+const SKIPPED_FILES_SHOWN = 10;
 
 export interface CliInputs {
   readonly items: AsyncGenerator<InputItem, void, undefined>;
   /** Inputs that could not be read (already reported on stderr); the command exits 1 when there are any. */
   readonly errors: InputError[];
-  /** Stops the progress bar, if one is shown. */
-  done(): void;
+  /** Stops the progress bar, if one is shown; `received` records read: warns when nothing was read. */
+  done(received?: number): void;
+}
+
+/**
+ * Reports the files a directory walk did not read, on stderr: files whose content is not JSON by name (the first
+ * few, then a count), files passed over for their extension as one line per run (a bucket dump may hold thousands
+ * of them); and warns when no record was read at all.
+ */
+export function skipReporter(paths: readonly string[]) {
+  let sniffed = 0;
+  const byExtension = new Map<string, number>();
+  let example: string | undefined;
+  return {
+    onSkippedFile(file: SkippedFile): void {
+      const ext = /^extension not read \(([^;]*);/.exec(file.reason);
+      if (ext) {
+        byExtension.set(ext[1] as string, (byExtension.get(ext[1] as string) ?? 0) + 1);
+        example ??= file.path;
+        return;
+      }
+      sniffed += 1;
+      if (sniffed <= SKIPPED_FILES_SHOWN) process.stderr.write(`rsr: skipped ${file.path}: ${file.reason}\n`);
+    },
+    finish(received: number | undefined): void {
+      const more = sniffed - SKIPPED_FILES_SHOWN;
+      if (more > 0) process.stderr.write(`rsr: skipped ${more} more files that do not hold JSON\n`);
+      const total = [...byExtension.values()].reduce((a, b) => a + b, 0);
+      if (total > 0) {
+        const kinds = [...byExtension].map(([e, n]) => `${e} ${n}`).join(', ');
+        process.stderr.write(
+          `rsr: not read by extension: ${total} file${total === 1 ? '' : 's'} (${kinds}), e.g. ${example}; reads .json, .jsonl, .ndjson, .gz or no extension\n`,
+        );
+      }
+      if (received === 0) {
+        const why = sniffed + total > 0 ? ` (${sniffed + total} files skipped, see above)` : '';
+        process.stderr.write(`rsr: warning: no CloudTrail records read from ${paths.join(' ')}${why}\n`);
+      }
+    },
+  };
 }
 
 export async function openInputs(paths: readonly string[]): Promise<CliInputs> {
@@ -32,10 +72,19 @@ export async function openInputs(paths: readonly string[]): Promise<CliInputs> {
       bar.start(Math.ceil(bytes / 1e6), 0);
     }
   }
+  const report = skipReporter(paths);
   const items = readInputs(paths, {
     stdin: process.stdin,
     onError,
+    onSkippedFile: report.onSkippedFile,
     onProgress: bar ? (done: number) => bar?.update(Math.floor(done / 1e6)) : undefined,
   });
-  return { items, errors, done: () => bar?.stop() };
+  return {
+    items,
+    errors,
+    done: (received) => {
+      bar?.stop();
+      report.finish(received);
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { ConfigError, PublishError, StoreError } from '../engine/errors';
 import { registerAws } from './aws';
 import { registerRedrive } from './redrive';
 import { registerReplay } from './replay';
+import { registerAthenaSql } from './sources';
 import { registerTune } from './tune';
 
 export const EXIT = { ok: 0, input: 1, usage: 2 } as const;
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTune(program);
   registerAws(program);
   registerRedrive(program);
+  registerAthenaSql(program);
   return program;
 }
 

@@ -3,30 +3,32 @@ import type { Command } from 'commander';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { formatHeader, formatNotification, formatSummary } from './format';
-import { openInputs } from './inputs';
 import { addDetectionFlags, detectionConfig } from './options';
+import { addSourceFlags, openSource } from './sources';
 
 export function registerReplay(program: Command): void {
-  addDetectionFlags(
-    program
-      .command('replay')
-      .description(
-        'run the detector over CloudTrail log files (.json, .json.gz, JSON Lines, EventBridge events; - for stdin)',
-      )
-      .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
+  addSourceFlags(
+    addDetectionFlags(
+      program
+        .command('replay')
+        .description(
+          'run the detector over CloudTrail log files (.json, .json.gz, JSON Lines, EventBridge events; - for stdin)',
+        )
+        .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
+    ),
   )
     .option('--json', 'print one JSON object per alert or overflow summary on stdout; summary on stderr')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const config = await detectionConfig(process.env, opts);
       const json = opts.json === true;
-      const inputs = await openInputs(paths);
+      const inputs = await openSource(paths, config, opts);
       const out: string[] = [];
       const print = (n: Notification) => {
         if (json) process.stdout.write(`${JSON.stringify(n)}\n`);
         else out.push(formatNotification(n));
       };
       const result = await replay(inputs.items, config, { onNotification: print });
-      inputs.done();
+      inputs.done(result.stats.received);
       const alerts = result.notifications.filter((n) => n.kind === 'alert').length;
       const overflows = result.notifications.length - alerts;
       const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length);

@@ -9,8 +9,8 @@ import type { Command } from 'commander';
 import { ConfigError } from '../engine/errors';
 import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
 import { inert } from './format';
-import { openInputs } from './inputs';
 import { addDetectionFlags, detectionConfig } from './options';
+import { addSourceFlags, openSource } from './sources';
 import { renderTuneHtml, safeJson } from './tune-html';
 
 const DEFAULT_TOP = 20;
@@ -149,13 +149,15 @@ export function formatTune(report: TuneReport, top = DEFAULT_TOP, unreadableInpu
 }
 
 export function registerTune(program: Command): void {
-  addDetectionFlags(
-    program
-      .command('tune')
-      .description(
-        'show how loud each identity has been in CloudTrail history: peaks, alerts per threshold, suggested exceptions',
-      )
-      .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
+  addSourceFlags(
+    addDetectionFlags(
+      program
+        .command('tune')
+        .description(
+          'show how loud each identity has been in CloudTrail history: peaks, alerts per threshold, suggested exceptions',
+        )
+        .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
+    ),
   )
     .option('--json', 'print one JSON document (schema in docs/TUNING.md) on stdout instead of the tables')
     .option('--html <file>', 'also write a self-contained HTML report with a chart of per-key peaks')
@@ -165,9 +167,9 @@ export function registerTune(program: Command): void {
       const top = parseTop(opts.top);
       const html = typeof opts.html === 'string' ? opts.html : undefined;
       if (html !== undefined) checkWritable(html);
-      const inputs = await openInputs(paths);
+      const inputs = await openSource(paths, config, opts);
       const report = await tune(inputs.items, config);
-      inputs.done();
+      inputs.done(report.totals.records);
 
       if (html !== undefined) {
         writeFileSync(html, renderTuneHtml(report, { top }));

@@ -3,7 +3,7 @@
  * keyed and bucketed CountedEvent -> WindowStore. Pure apart from the store port; `now` is an argument.
  */
 import { createHash } from 'node:crypto';
-import { type AccessEvent, SKIP_REASONS, type SkipReason } from './event';
+import { type AccessEvent, SECRETS_MANAGER_SOURCE, SKIP_REASONS, type SkipReason } from './event';
 import { groupKey, signalKey } from './identity';
 import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from './ports';
 import { makeQualifier, type Qualifier } from './qualify';
@@ -130,6 +130,7 @@ export class Detector {
   private readonly signals: ReadonlySet<Signal>;
   /** Qualifier without the success check, for the access-denied signal (undefined when that signal is off). */
   private readonly deniedQualifier: Qualifier | undefined;
+  private readonly apis: ReadonlySet<string>;
 
   constructor(
     readonly config: DetectionConfig,
@@ -138,6 +139,7 @@ export class Detector {
     this.qualifier = qualifier ?? makeQualifier(config);
     this.saturation = saturationOf(config);
     this.signals = new Set(config.signals);
+    this.apis = new Set(config.eventNames);
     this.deniedQualifier = this.signals.has('access-denied')
       ? makeQualifier(config, { ignoreFailure: true })
       : undefined;
@@ -145,9 +147,25 @@ export class Detector {
 
   /** Raw record -> CountedEvent or the reason it does not count. Never throws. */
   prepare(raw: unknown): Prepared {
+    const early = this.filteredBeforeShape(raw);
+    if (early !== undefined) return { ok: false, reason: early, signals: NO_SIGNALS };
     const parsed = toAccessEvent(raw);
     if (!parsed.ok) return { ok: false, reason: parsed.reason, signals: NO_SIGNALS };
     return this.prepareEvent(parsed.value);
+  }
+
+  /**
+   * The service and API filters, run on the raw record before its shape is checked: a record of another service or
+   * API is not bad input for this rule, whatever else it lacks, so it is counted as other-service / other-api (the
+   * qualifier repeats both checks for records that name no service or API).
+   */
+  private filteredBeforeShape(raw: unknown): SkipReason | undefined {
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    const { eventSource, eventName } = raw as { eventSource?: unknown; eventName?: unknown };
+    if (typeof eventSource !== 'string' || eventSource === '') return undefined;
+    if (eventSource !== SECRETS_MANAGER_SOURCE) return 'other-service';
+    if (typeof eventName === 'string' && eventName !== '' && !this.apis.has(eventName)) return 'other-api';
+    return undefined;
   }
 
   private counted(event: AccessEvent, key: string, values: readonly string[], measure: CountMode): CountedEvent {

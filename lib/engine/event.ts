@@ -68,6 +68,8 @@ export const SKIP_REASONS = [
   'missing-userIdentity',
   'not-a-cloudtrail-envelope',
   'unparsable-json',
+  // a CloudTrail digest file (integrity hashes of log files, no events): expected in a trail's bucket, not bad input
+  'cloudtrail-digest',
   // not what the rule looks at (qualify.ts)
   'other-service',
   'other-api',

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AccessEvent, EventIdentity, Parsed, SkipReason } from './event';
+import { fromLakeRows, fromLookupEvents, fromSqlRow, isDigestFile, isLowercaseRecord } from './formats';
 
 /** CloudTrail truncates `userAgent` at 1 KB; we cap at the same length (in UTF-16 code units). */
 export const USER_AGENT_MAX_CHARS = 1024;
@@ -56,14 +57,22 @@ function flag(value: unknown): boolean | undefined {
 
 // Strict ISO 8601 date-time as CloudTrail writes it ("2024-07-31T12:36:52Z"), optionally with fractional seconds or
 // a numeric offset. Date.parse alone accepts "1", "March 7" and other loose forms, which must not become times.
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
+// SQL exports (Athena, Panther, Snowflake) write "2024-10-17 21:48:45.000000000": a space instead of the T and no
+// zone. CloudTrail times are UTC, so the zone may be left out only in that space-separated form, where it means UTC.
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))| (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))?)$/;
 const ISO_MAX_LENGTH = 35;
 
-/** Epoch milliseconds, or undefined when `value` is not a valid ISO 8601 UTC/offset date-time in years 2000-9999. */
+/**
+ * Epoch milliseconds, or undefined when `value` is not a valid ISO 8601 UTC/offset date-time in years 2000-9999
+ * (or the space-separated SQL form, UTC when it has no zone).
+ */
 export function parseEventTime(value: string): number | undefined {
   if (value.length > ISO_MAX_LENGTH) return undefined;
-  const m = ISO_DATE_TIME.exec(value);
-  if (m === null) return undefined;
+  const match = ISO_DATE_TIME.exec(value);
+  if (match === null) return undefined;
+  // Both alternatives have the same seven groups after the date; fold the space form onto the T form's indices.
+  const m = match[4] === undefined ? [...match.slice(0, 4), ...match.slice(11, 18)] : match;
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
@@ -75,7 +84,7 @@ export function parseEventTime(value: string): number | undefined {
   // Day 0 of the next month is the last day of this one.
   if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   let offsetMinutes = 0;
-  if (m[8] !== 'Z') {
+  if (m[8] !== 'Z' && m[8] !== undefined) {
     const offsetHours = Number(m[9]);
     const offsetMins = Number(m[10]);
     if (offsetHours > 23 || offsetMins > 59) return undefined;
@@ -281,7 +290,8 @@ export interface UnwrappedDocument {
 
 /**
  * The CloudTrail records in one parsed JSON document: an S3 log file `{"Records": [...]}`, an EventBridge envelope
- * (`detail` of an "AWS API Call via CloudTrail" event), a bare record, or an array of any of these (one level).
+ * (`detail` of an "AWS API Call via CloudTrail" event), `lookup-events` output, CloudTrail Lake query results, a SQL
+ * export row (formats.ts), a bare record, or an array of any of these (one level). A digest file is one skip.
  * Anything else is returned as a record so that toAccessEvent names its reason. Never throws.
  */
 export function unwrapDocument(doc: unknown): UnwrappedDocument {
@@ -313,6 +323,24 @@ function unwrapOne(item: unknown, records: unknown[], skipped: SkipReason[]): vo
   const logRecords = object.Records;
   if (Array.isArray(logRecords)) {
     for (const record of logRecords) records.push(record);
+    return;
+  }
+  // `aws cloudtrail lookup-events` output (event history).
+  if (Array.isArray(object.Events)) {
+    fromLookupEvents(object.Events, records, skipped);
+    return;
+  }
+  // CloudTrail Lake query results.
+  if (Array.isArray(object.QueryResultRows)) {
+    fromLakeRows(object.QueryResultRows, records);
+    return;
+  }
+  if (isDigestFile(object)) {
+    skipped.push('cloudtrail-digest');
+    return;
+  }
+  if (isLowercaseRecord(object)) {
+    records.push(fromSqlRow(object));
     return;
   }
   if ('detail-type' in object) {

@@ -9,10 +9,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { countInputs, type ReadOptions, readInputBatches, readInputs, STDIN_SOURCE } from '../../lib/adapters/io/read';
+import {
+  countInputs,
+  type ReadOptions,
+  readInputBatches,
+  readInputs,
+  type SkippedFile,
+  STDIN_SOURCE,
+} from '../../lib/adapters/io/read';
 import { InputError } from '../../lib/engine/errors';
 import type { SkipReason } from '../../lib/engine/event';
 import { toAccessEvent } from '../../lib/engine/records';
@@ -159,14 +166,23 @@ describe('readInputs', () => {
     writeFileSync(join(root, 'notes.txt'), '{"eventID":"txt"}');
     writeFileSync(join(root, 'z.json'), '{"eventID":"z"}');
     const seen: string[] = [];
+    const skipped: string[] = [];
 
     // Act
-    for await (const item of readInputs([root], { onError: (error) => seen.push(error.message) })) {
+    const options = {
+      onError: (error: InputError) => seen.push(error.message),
+      onSkippedFile: (file: SkippedFile) => skipped.push(`${relative(root, file.path)}: ${file.reason}`),
+    };
+    for await (const item of readInputs([root], options)) {
       if ('record' in item) seen.push((item.record as { eventID: string }).eventID);
     }
 
     // Assess
     expect(seen).toEqual(['a', 'b', 'B', 'c', 'd', 'z']);
+    expect(skipped).toEqual([
+      'AWSLogs/111122223333/CloudTrail/us-east-1/2024/07/31/a.json.gz.tmp: extension not read (.tmp; reads .json, .jsonl, .ndjson, .gz or no extension)',
+      'notes.txt: extension not read (.txt; reads .json, .jsonl, .ndjson, .gz or no extension)',
+    ]);
   });
 
   it('reads stdin for "-", plain or gzipped, in any chunking', async () => {

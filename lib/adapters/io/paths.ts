@@ -1,10 +1,17 @@
 /**
- * Which inputs a list of command-line paths names: files, directories (walked recursively in sorted order, only
- * CloudTrail-like file names, hidden entries skipped), pipes/devices, and '-' for stdin.
+ * Which inputs a list of command-line paths names: files, directories (walked recursively in sorted order, hidden
+ * entries skipped), pipes/devices, and '-' for stdin.
+ *
+ * In a directory, files with a JSON name (INPUT_FILE_NAME) are read. Files with no extension or a plain `.gz`
+ * (Firehose and Athena UNLOAD objects) are sniffed: their first bytes, gunzipped when they start with the gzip
+ * magic number, must start with '{' or '[' (after whitespace or a byte-order mark). Other extensions (`.tmp`
+ * partial downloads, `.csv`, `.parquet`) are not read. Every file not read is reported through `onSkippedFile` with
+ * the reason, never dropped silently.
  */
 import type { Dirent, Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { constants, gunzipSync } from 'node:zlib';
 import { InputError } from '../../engine/errors';
 
 /** The path that means "read standard input". */
@@ -53,7 +60,61 @@ function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-async function* walk(dir: string, onError: (error: InputError) => void): AsyncGenerator<InputTarget> {
+/** A file a directory walk did not read, and why. */
+export interface SkippedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** Names sniffed for JSON content: no extension, or `.gz` alone (not after .json/.jsonl/.ndjson, read anyway). */
+const SNIFFED_NAME = /^[^.]+$|\.gz$/i;
+
+/** Bytes read to decide whether a file without a JSON name holds JSON. */
+const SNIFF_BYTES = 4096;
+
+/** Why `head` (the first bytes of a file) is not JSON, or undefined when it looks like JSON. */
+export function sniffJson(head: Buffer): string | undefined {
+  if (head.length === 0) return 'empty file';
+  let text: Buffer = head;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      // Z_SYNC_FLUSH: decode what the first bytes hold without requiring the end of the stream.
+      text = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+    } catch {
+      return 'gzip data that does not decompress';
+    }
+    if (text.length === 0) return 'gzip of an empty file';
+  }
+  const first = /[^\s\ufeff]/u.exec(text.toString('utf8'));
+  if (first === null) return 'only whitespace in its first bytes';
+  if (first[0] === '{' || first[0] === '[') return undefined;
+  const shown = JSON.stringify(text.subarray(0, 8).toString('latin1'));
+  return `not JSON (starts with ${shown})`;
+}
+
+async function sniffFile(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return sniffJson(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? name : name.slice(dot);
+}
+
+type OnSkippedFile = (file: SkippedFile) => void;
+
+async function* walk(
+  dir: string,
+  onError: (error: InputError) => void,
+  onSkippedFile: OnSkippedFile,
+): AsyncGenerator<InputTarget> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -66,14 +127,24 @@ async function* walk(dir: string, onError: (error: InputError) => void): AsyncGe
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      yield* walk(path, onError);
+      yield* walk(path, onError, onSkippedFile);
       continue;
     }
     // Symlinks to files are followed; symlinks to directories are not (no cycles).
-    if (!INPUT_FILE_NAME.test(entry.name) || !(entry.isFile() || entry.isSymbolicLink())) continue;
+    if (!(entry.isFile() || entry.isSymbolicLink())) continue;
     try {
       const info = await stat(path);
-      if (info.isFile()) yield { kind: 'file', path, size: info.size };
+      if (!info.isFile()) {
+        onSkippedFile({ path, reason: 'not a regular file' });
+        continue;
+      }
+      const reason = INPUT_FILE_NAME.test(entry.name)
+        ? undefined
+        : SNIFFED_NAME.test(entry.name)
+          ? await sniffFile(path)
+          : `extension not read (${extensionOf(entry.name)}; reads .json, .jsonl, .ndjson, .gz or no extension)`;
+      if (reason === undefined) yield { kind: 'file', path, size: info.size };
+      else onSkippedFile({ path, reason });
     } catch (error) {
       onError(inputError(path, error));
     }
@@ -87,6 +158,7 @@ async function* walk(dir: string, onError: (error: InputError) => void): AsyncGe
 export async function* expandPaths(
   paths: readonly string[],
   onError: (error: InputError) => void,
+  onSkippedFile: OnSkippedFile = () => {},
 ): AsyncGenerator<InputTarget> {
   for (const path of paths) {
     if (path === STDIN_PATH) {
@@ -100,7 +172,7 @@ export async function* expandPaths(
       onError(inputError(path, error));
       continue;
     }
-    if (info.isDirectory()) yield* walk(path, onError);
+    if (info.isDirectory()) yield* walk(path, onError, onSkippedFile);
     else if (info.isFile()) yield { kind: 'file', path, size: info.size };
     else if (info.isFIFO() || info.isCharacterDevice()) yield { kind: 'stream', path };
     else onError(new InputError(path, 'not a file, directory or pipe'));

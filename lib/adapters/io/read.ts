@@ -11,6 +11,10 @@
  *   whose first line is broken).
  * - JSON Lines: blank lines are ignored, a line that does not parse counts as 'unparsable-json' and the rest
  *   continues. An input in which no line parses is reported as an InputError instead.
+ * - Back-to-back JSON (`{…}{…}`, what Firehose writes when it archives EventBridge events to S3), with or without
+ *   whitespace or newlines between the values, compact or pretty-printed: a document or line that does not parse
+ *   as one value is split into top-level values (splitConcatenated); it is used only when every value parses, so
+ *   a broken line in JSON Lines is still one counted skip.
  * Gzip is recognised by its magic bytes (1f 8b), whatever the file name.
  */
 import { createReadStream } from 'node:fs';
@@ -20,10 +24,18 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { InputError } from '../../engine/errors';
 import type { SkipReason } from '../../engine/event';
 import { collectRecords } from '../../engine/records';
-import { expandPaths, type InputTarget, inputError, STDIN_PATH, STDIN_SOURCE } from './paths';
+import { expandPaths, type InputTarget, inputError, type SkippedFile, STDIN_PATH, STDIN_SOURCE } from './paths';
 
 // The public input API lives here; paths.ts is its helper.
-export { countInputs, INPUT_FILE_NAME, type InputSummary, STDIN_PATH, STDIN_SOURCE } from './paths';
+export {
+  countInputs,
+  INPUT_FILE_NAME,
+  type InputSummary,
+  type SkippedFile,
+  STDIN_PATH,
+  STDIN_SOURCE,
+  sniffJson,
+} from './paths';
 
 /**
  * Largest document (decompressed) or JSON line accepted. CloudTrail S3 log files are a few MB; V8 strings stop at
@@ -59,6 +71,8 @@ export interface ReadOptions {
   onProgress?(bytesDone: number, source: string): void;
   /** Largest decompressed document or JSON line (default MAX_DOCUMENT_BYTES); larger input is an error or skip. */
   readonly maxDocumentBytes?: number;
+  /** A directory walk passed over a file that does not hold JSON (paths.ts says how it decides); reading goes on. */
+  onSkippedFile?(file: SkippedFile): void;
 }
 
 function emptyBatch(source: string): { source: string; records: unknown[]; skipped: SkipReason[] } {
@@ -92,7 +106,50 @@ function errorMessage(error: unknown): string {
 }
 
 /**
- * Parses one whole decoded input: a single JSON document, else JSON Lines when it has several lines. Throws an
+ * The top-level JSON objects and arrays of `text` written back to back (whitespace between them allowed), or
+ * undefined when `text` is not exactly that or any value does not parse. A scan of braces outside strings finds
+ * where each value ends; JSON.parse does the parsing.
+ */
+export function splitConcatenated(text: string): unknown[] | undefined {
+  const values: unknown[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff) {
+      i += 1;
+      continue;
+    }
+    if (c !== 0x7b && c !== 0x5b) return undefined;
+    const start = i;
+    let depth = 0;
+    let inString = false;
+    for (; i < n; i += 1) {
+      const d = text.charCodeAt(i);
+      if (inString) {
+        if (d === 0x5c) i += 1;
+        else if (d === 0x22) inString = false;
+      } else if (d === 0x22) inString = true;
+      else if (d === 0x7b || d === 0x5b) depth += 1;
+      else if (d === 0x7d || d === 0x5d) {
+        depth -= 1;
+        if (depth === 0) break;
+      }
+    }
+    if (depth !== 0) return undefined;
+    i += 1;
+    try {
+      values.push(JSON.parse(text.slice(start, i)));
+    } catch {
+      return undefined;
+    }
+  }
+  return values.length > 0 ? values : undefined;
+}
+
+/**
+ * Parses one whole decoded input: a single JSON document, back-to-back documents, else JSON Lines when it has
+ * several lines. Throws an
  * InputError when it is neither. Empty or blank input gives no batch.
  */
 function parseText(text: string, source: string): InputBatch | undefined {
@@ -103,6 +160,11 @@ function parseText(text: string, source: string): InputBatch | undefined {
     collectRecords(JSON.parse(body), batch.records, batch.skipped);
     return batch;
   } catch (error) {
+    const values = splitConcatenated(body);
+    if (values !== undefined) {
+      for (const value of values) collectRecords(value, batch.records, batch.skipped);
+      return batch;
+    }
     if (!body.includes('\n')) throw new InputError(source, `not valid JSON (${errorMessage(error)})`, { cause: error });
     let parsed = 0;
     for (const line of body.split('\n')) {
@@ -265,7 +327,9 @@ class StreamDecoder {
       try {
         doc = JSON.parse(raw);
       } catch {
-        this.skipLine(batch);
+        const values = splitConcatenated(raw);
+        if (values === undefined) this.skipLine(batch);
+        else for (const value of values) this.addParsed(value, batch);
         return;
       }
       this.addParsed(doc, batch);
@@ -277,6 +341,13 @@ class StreamDecoder {
       if (parsed.ok) {
         this.mode = 'lines';
         this.addParsed(parsed.value, batch);
+        return;
+      }
+      // Back-to-back values on one line (Firehose): lines of such values follow, or nothing does.
+      const values = splitConcatenated(line);
+      if (values !== undefined) {
+        this.mode = 'lines';
+        for (const value of values) this.addParsed(value, batch);
         return;
       }
       const first = firstNonSpace(line);
@@ -377,6 +448,15 @@ async function* readStream(
 ): AsyncGenerator<InputBatch> {
   const stream: AsyncIterable<Buffer | string> =
     target.path === STDIN_PATH ? (options.stdin ?? process.stdin) : createReadStream(target.path);
+  yield* decodeStream(stream, source, maxBytes, progress);
+}
+
+async function* decodeStream(
+  stream: AsyncIterable<Buffer | string>,
+  source: string,
+  maxBytes: number,
+  progress: Progress | undefined,
+): AsyncGenerator<InputBatch> {
   const decoder = new StreamDecoder(source, maxBytes);
   for await (const chunk of decodedChunks(countedChunks(stream, source, progress))) {
     const batch = decoder.push(chunk);
@@ -430,7 +510,7 @@ export async function* readInputBatches(
           bytesDone += bytes;
           onProgress(bytesDone, source);
         };
-  for await (const target of expandPaths(paths, options.onError)) {
+  for await (const target of expandPaths(paths, options.onError, options.onSkippedFile)) {
     const source = target.path === STDIN_PATH ? STDIN_SOURCE : target.path;
     try {
       if (target.kind === 'file' && target.size <= maxBytes && WHOLE_DOCUMENT_NAME.test(target.path)) {
@@ -459,5 +539,24 @@ export async function* readInputs(
     const source = batch.source;
     for (const skip of batch.skipped) yield { skip, source };
     for (const record of batch.records) yield { record, source };
+  }
+}
+
+/**
+ * Records and skips of one input that is not a local file (an S3 object body, for instance), decoded like a
+ * streamed file: gzip sniffed, JSON document, JSON Lines or back-to-back JSON. Errors are thrown as InputError.
+ */
+export async function* readStreamInput(
+  stream: AsyncIterable<Buffer | string>,
+  source: string,
+  maxDocumentBytes: number = MAX_DOCUMENT_BYTES,
+): AsyncGenerator<InputItem, void, undefined> {
+  try {
+    for await (const batch of decodeStream(stream, source, maxDocumentBytes, undefined)) {
+      for (const skip of batch.skipped) yield { skip, source };
+      for (const record of batch.records) yield { record, source };
+    }
+  } catch (error) {
+    throw inputError(source, error);
   }
 }
