@@ -11,6 +11,13 @@ export const inert = (s: string, max = 160): string => {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 };
 
+/**
+ * The one wording of the window in CLI output. WINDOW_MINUTES is a look-back: a window is the current minute bucket
+ * plus that many earlier ones (lib/engine/window.ts), so "9 min" and "10 min" were both half true.
+ */
+export const windowText = (windowMinutes: number): string =>
+  `${windowMinutes + 1} one-minute buckets (${windowMinutes}-minute look-back)`;
+
 /** Secret ARNs are long and repetitive; the name after `:secret:` is what a person recognises. */
 const secretName = (id: string): string => {
   const i = id.indexOf(':secret:');
@@ -35,7 +42,7 @@ function formatAlert(a: Alert): string {
     a.accessKeyId
       ? `  access key ${inert(a.accessKeyId)} (${a.accessKeyId.startsWith('AKIA') ? 'long-term' : a.accessKeyId.startsWith('ASIA') ? 'temporary' : 'unknown kind'})`
       : undefined,
-    `  count      ${a.countIsLowerBound ? 'at least ' : ''}${a.count} ${a.countMode === 'events' ? 'retrievals' : 'distinct secrets'} in ${a.windowMinutes + 1} min (threshold ${a.threshold}, group by ${a.groupBy})`,
+    `  count      ${a.countIsLowerBound ? 'at least ' : ''}${a.count} ${a.countMode === 'events' ? 'retrievals' : 'distinct secrets'} in ${windowText(a.windowMinutes)}; threshold ${a.threshold}, group by ${a.groupBy}`,
     `  window     ${a.windowStart} → ${a.windowEnd} (first ${a.firstSeen}, last ${a.lastSeen})`,
     `  calls      ${list(a.eventNames)}`,
     `  secrets    ${a.distinctSecrets} distinct: ${list(a.secrets, 8, secretName)}`,

@@ -1,7 +1,8 @@
 /** Input reading shared by the commands that read CloudTrail files (replay, tune): errors and the progress bar. */
 import { SingleBar } from 'cli-progress';
-import { countInputs, type InputItem, readInputs } from '../adapters/io/read';
+import { countInputs, type InputItem, readInputs, STDIN_PATH } from '../adapters/io/read';
 import type { InputError } from '../engine/errors';
+import { EXIT } from './exit';
 
 /** Show a progress bar only on a terminal and when the input is big enough for it to matter. */
 const PROGRESS_MIN_BYTES = 20 * 1024 * 1024;
@@ -38,4 +39,19 @@ export async function openInputs(paths: readonly string[]): Promise<CliInputs> {
     onProgress: bar ? (done: number) => bar?.update(Math.floor(done / 1e6)) : undefined,
   });
   return { items, errors, done: () => bar?.stop() };
+}
+
+/**
+ * Nothing read is not "no alerts": a mistyped or empty directory must not look like a quiet week. Names what was
+ * searched and how many inputs were found there, and returns the documented exit status.
+ */
+export async function warnNoRecords(paths: readonly string[]): Promise<number> {
+  const files = paths.includes(STDIN_PATH) ? undefined : (await countInputs(paths)).inputs;
+  const searched = paths.map((p) => (p === STDIN_PATH ? '- (stdin)' : p)).join(', ');
+  const found =
+    files === undefined
+      ? ''
+      : ` (${files} input file${files === 1 ? '' : 's'} found; directories are searched for .json, .jsonl and .ndjson files, optionally .gz)`;
+  process.stderr.write(`rsr: warning: no CloudTrail records read from ${searched}${found}\n`);
+  return EXIT.noRecords;
 }

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
-import { formatNotification, formatSummary } from './format';
-import { openInputs } from './inputs';
+import { EXIT } from './exit';
+import { formatNotification, formatSummary, windowText } from './format';
+import { openInputs, warnNoRecords } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';
 
 export function registerReplay(program: Command): void {
@@ -33,9 +34,11 @@ export function registerReplay(program: Command): void {
       const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length);
       if (json) process.stderr.write(`${summary}\n`);
       else {
-        const header = `rsr replay: threshold ${config.threshold} in ${config.windowMinutes} min, count ${config.count}, group by ${config.groupBy}, preset ${config.preset}`;
+        const header = `rsr replay: threshold ${config.threshold} in any ${windowText(config.windowMinutes)}, count ${config.count}, group by ${config.groupBy}, preset ${config.preset}`;
         process.stdout.write([header, '', ...out.flatMap((b) => [b, '']), summary, ''].join('\n'));
       }
-      process.exitCode = inputs.errors.length > 0 ? 1 : 0;
+      if (inputs.errors.length > 0) process.exitCode = EXIT.input;
+      else if (result.stats.received === 0) process.exitCode = await warnNoRecords(paths);
+      else process.exitCode = EXIT.ok;
     });
 }

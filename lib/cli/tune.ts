@@ -9,8 +9,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../engine/errors';
 import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
-import { inert } from './format';
-import { openInputs } from './inputs';
+import { EXIT } from './exit';
+import { inert, windowText } from './format';
+import { openInputs, warnNoRecords } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';
 import { renderTuneHtml, safeJson } from './tune-html';
 
@@ -82,7 +83,7 @@ export function formatTune(report: TuneReport, top = DEFAULT_TOP, unreadableInpu
   const t = report.totals;
   const lines: string[] = [];
   lines.push(
-    `rsr tune: threshold ${c.threshold} in ${c.windowMinutes} min (windows of ${c.windowBuckets} one-minute buckets), count ${c.count}, group by ${c.groupBy}, preset ${c.preset}`,
+    `rsr tune: threshold ${c.threshold} in any ${windowText(c.windowMinutes)}, count ${c.count}, group by ${c.groupBy}, preset ${c.preset}`,
   );
   const skipped = Object.entries(t.skipped)
     .map(([r, n]) => `${r} ${n}`)
@@ -180,6 +181,8 @@ export function registerTune(program: Command): void {
       } else {
         process.stdout.write(formatTune(report, top, inputs.errors.length));
       }
-      process.exitCode = inputs.errors.length > 0 ? 1 : 0;
+      if (inputs.errors.length > 0) process.exitCode = EXIT.input;
+      else if (report.totals.records === 0) process.exitCode = await warnNoRecords(paths);
+      else process.exitCode = EXIT.ok;
     });
 }

@@ -52,9 +52,10 @@ describe('rsr fire-drill', () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'rsr-drill-q' }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
-    // Act
+    // Act: no AWS_REGION, so the Region can only come from the topic ARN
+    const { AWS_REGION: _, ...noRegion } = awsEnv();
     const r = await rsr(['fire-drill', '--topic-arn', TopicArn as string], {
-      env: { ...awsEnv(), AWS_ENDPOINT_URL_SNS: server.endpoint },
+      env: { ...noRegion, AWS_ENDPOINT_URL_SNS: server.endpoint },
     });
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
     // Assess
@@ -73,5 +74,12 @@ describe('rsr fire-drill', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--topic-arn');
     expect(r.stderr).toContain('TOPIC_ARN');
+    expect(r.stderr).not.toContain('undefined');
+  });
+
+  it('exits 2 on a topic ARN that is not one, quoting it', async () => {
+    const r = await rsr(['fire-drill', '--topic-arn', 'arn:aws:sqs:us-east-1:123456789012:q'], { env: awsEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--topic-arn="arn:aws:sqs:us-east-1:123456789012:q" is not valid');
   });
 });
