@@ -62,9 +62,21 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
       return EXIT.input;
     }
+    const missing = missingModule(error);
+    if (missing) {
+      // Only a production install (`npm ci --omit=dev`) lacks a module the bundle left out: name it, no stack.
+      process.stderr.write(`rsr: this command needs ${missing}, which this installation does not include\n`);
+      return EXIT.usage;
+    }
     process.stderr.write(`rsr: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.input;
   }
+}
+
+function missingModule(error: unknown): string | undefined {
+  const e = error as { code?: unknown; message?: unknown };
+  if (e?.code !== 'MODULE_NOT_FOUND' || typeof e.message !== 'string') return undefined;
+  return /Cannot find module '([^']+)'/.exec(e.message)?.[1];
 }
 
 if (require.main === module) {
