@@ -116,7 +116,8 @@ describe('forwarder template', () => {
             'aws:SourceArn': [
               { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}' },
               {
-                'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}-trail-tamper',
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}-trail-tamper',
               },
             ],
           },
@@ -161,9 +162,9 @@ describe('forwarder template', () => {
     expect(TRAIL_TAMPER_CALLS.filter((n) => matchesPattern(pattern, call(n)))).toEqual(TRAIL_TAMPER_CALLS);
     expect(matchesPattern(pattern, call('PutAdvancedEventSelectors'))).toBe(false);
     expect(matchesPattern(pattern, call('StopLogging', 'events.amazonaws.com'))).toBe(false);
-    expect(
-      statements(props(only.ForwarderDeadLetterQueuePolicy).PolicyDocument)[0]?.Condition as JsonObject,
-    ).toEqual({ ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['TrailTamperRule', 'Arn'] }] } });
+    expect(statements(props(only.ForwarderDeadLetterQueuePolicy).PolicyDocument)[0]?.Condition as JsonObject).toEqual({
+      ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['TrailTamperRule', 'Arn'] }] },
+    });
   });
 
   test("the detector's central trail rule matches what the forwarder sends", () => {

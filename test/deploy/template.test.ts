@@ -447,8 +447,15 @@ describe('secret-read rule', () => {
         'TamperTableRule',
         'TamperTopicRule',
         'TamperSubscriptionsRule',
+        'TamperKeyRule',
+        'TamperAlarmsRule',
+        'TamperTrailCentralRule',
       ].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
     );
+    const [withoutCentralBus] = statements(
+      props(resourcesWith({ CentralBusEnabled: false }).RuleDeadLetterQueuePolicy).PolicyDocument,
+    );
+    expect(JSON.stringify(withoutCentralBus)).not.toMatch(/TamperTrailCentralRule|CentralSecretReadRule/);
     // Without an exceptions parameter its rule does not exist, and neither does its entry.
     const [withoutParameter] = statements(
       props(resourcesWith({ HasExceptionsParameter: false }).RuleDeadLetterQueuePolicy).PolicyDocument,
@@ -1009,7 +1016,7 @@ describe('tamper rules', () => {
   /** Set by AWS, never by the caller: what a notice may quote without matching it first. */
   const CALLER_PROOF_PATHS = [
     '$.detail.eventName',
-    '$.detail.userIdentity.arn',
+    '$.detail.userIdentity.principalId',
     '$.detail.sourceIPAddress',
     '$.detail.eventTime',
     '$.detail.eventID',
