@@ -1028,7 +1028,9 @@ describe('tamper rules', () => {
     for (const id of allTamperIds) {
       const rule = props(resources[id]);
       const [target] = asList(rule.Targets) as JsonObject[];
-      const paths = Object.values((target?.InputTransformer as JsonObject).InputPathsMap as Record<string, string>);
+      const transformer = (target?.InputTransformer ?? {}) as JsonObject;
+      const paths = Object.values((transformer.InputPathsMap ?? {}) as Record<string, string>);
+      expect({ id, paths: paths.length > 0 }).toEqual({ id, paths: true });
       const requestParameters = ((rule.EventPattern as JsonObject).detail as JsonObject).requestParameters as
         | JsonObject
         | undefined;
