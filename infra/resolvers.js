@@ -38,6 +38,19 @@ function loadProjectModule(relativePath) {
 
 const RESOURCE_SETTINGS = new Set(['tableName', 'topicArn']);
 
+/**
+ * Stops packaging with one line per problem and no stack trace. Under the framework (osls) every variable that reads
+ * a resolver would otherwise repeat the same rejection with its stack; elsewhere (tests) the problems are thrown.
+ */
+function fail(lines) {
+  const framework = /[\\/](osls|serverless)[\\/]/.test(require.main?.filename ?? '');
+  if (framework) {
+    process.stderr.write(`${lines.map((line) => `Error: ${line}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  throw new Error(lines.join('\n'));
+}
+
 /** Deploy parameters named on the command line must be known: a misspelt `--param` would otherwise do nothing. */
 async function checkParameterNames(options, resolveConfigurationProperty) {
   const stage = options.stage ?? (await resolveConfigurationProperty(['provider', 'stage'])) ?? 'dev';
@@ -48,9 +61,9 @@ async function checkParameterNames(options, resolveConfigurationProperty) {
   const given = [].concat(options.param ?? []).map((item) => String(item).split('=')[0]);
   const unknown = given.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new Error(
-      `unknown deploy parameter(s): ${unknown.join(', ')}. Known: ${[...known].sort().join(', ')} (docs/DEPLOY.md)`,
-    );
+    fail([
+      `unknown deploy parameter(s): ${unknown.map((n) => `--param ${n}`).join(', ')}. Known: ${[...known].sort().join(', ')} (docs/DEPLOY.md)`,
+    ]);
   }
 }
 
@@ -61,29 +74,38 @@ const RESOURCE_VARIABLES_ALLOWANCE = 400;
 
 /**
  * The runtime configuration the functions will load, computed from the deploy parameters with the functions' own
- * loader (lib/config/load.ts). An invalid value fails packaging here, with the loader's message, instead of failing every
- * invocation after the deploy.
+ * settings table (lib/config/settings.ts) and loader (lib/config/load.ts). Every parameter, stack-only ones included,
+ * is checked against its accepted range and format here, so that a bad value fails packaging with one line naming
+ * `--param NAME`, instead of failing the deploy or every invocation after it.
  */
 async function effectiveConfig({ options, resolveVariable, resolveConfigurationProperty }) {
   await checkParameterNames(options, resolveConfigurationProperty);
-  const { ENV, loadConfig } = loadProjectModule('lib/config/load.ts');
-  const env = {};
+  const { SETTINGS, DEPLOY_PARAMETERS, deployParameterProblems } = loadProjectModule('lib/config/settings.ts');
+  const { loadConfig } = loadProjectModule('lib/config/load.ts');
+  const params = {};
+  for (const name of [...Object.keys(SETTINGS), ...Object.keys(DEPLOY_PARAMETERS)]) {
+    if (SETTINGS[name] && !SETTINGS[name].param) continue;
+    params[name] = String((await resolveVariable(`param:${name}`)) ?? '');
+  }
+  const problems = deployParameterProblems(params);
+  if (problems.length > 0) fail(problems.map((problem) => `invalid deploy parameter: ${problem}`));
+  const overrides = {};
   let bytes = RESOURCE_VARIABLES_ALLOWANCE;
-  for (const [setting, variable] of Object.entries(ENV)) {
-    if (RESOURCE_SETTINGS.has(setting)) continue;
-    env[variable] = String((await resolveVariable(`param:${setting}`)) ?? '');
-    bytes += Buffer.byteLength(variable) + Buffer.byteLength(env[variable]);
+  for (const [name, spec] of Object.entries(SETTINGS)) {
+    if (!spec.param) continue;
+    bytes += Buffer.byteLength(spec.env) + Buffer.byteLength(params[name]);
+    if (params[name] !== '') overrides[name] = { value: params[name], source: `--param ${name}` };
   }
   if (bytes > LAMBDA_ENVIRONMENT_LIMIT) {
-    throw new Error(
+    fail([
       `the settings need about ${bytes} bytes of environment; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT} ` +
-        'in total. Move inline exceptions to an SSM parameter (exceptionsParameter).',
-    );
+        'in total. Move inline exceptions to an SSM parameter (--param exceptionsParameter).',
+    ]);
   }
   try {
-    return loadConfig(env);
+    return loadConfig({}, overrides);
   } catch (error) {
-    throw new Error(`invalid deploy parameter: ${error.message}`);
+    fail([`invalid deploy parameter: ${error.message}`]);
   }
 }
 

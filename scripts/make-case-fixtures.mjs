@@ -1,4 +1,6 @@
-// Writes the hand-made CloudTrail fixtures under test/fixtures/cases/ (one JSON array of bare records per case).
+// Writes the hand-made CloudTrail fixtures: test/fixtures/cases/ (each a CloudTrail log file, {"Records": [...]}, that
+// carries its own description and expected outcome under the default preset) and test/fixtures/presets/ (one JSON
+// array of bare records per case; test/engine/presets.test.ts holds their outcome under each preset).
 // Deterministic: fixed times and ids. Run: node scripts/make-case-fixtures.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -44,6 +46,8 @@ function record({
   role = 'app-role',
   sourceIp = '203.0.113.10',
   invokedBy,
+  rolePath = '',
+  sourceIdentity,
 }) {
   seq += 1;
   const assumed = session !== undefined;
@@ -58,7 +62,7 @@ function record({
           sessionIssuer: {
             type: 'Role',
             principalId: 'AROAEXAMPLEROLE00001',
-            arn: `arn:aws:iam::111122223333:role/${role}`,
+            arn: `arn:aws:iam::111122223333:role/${rolePath}${role}`,
             accountId: '111122223333',
             userName: role,
           },
@@ -97,6 +101,7 @@ function record({
   };
   if (fromConsole) r.sessionCredentialFromConsole = 'true';
   if (invokedBy) identity.invokedBy = invokedBy;
+  if (sourceIdentity) identity.sessionContext.sourceIdentity = sourceIdentity;
   if (errorCode) {
     r.errorCode = errorCode;
     r.errorMessage = `User: ${identity.arn} is not authorized to perform: secretsmanager:GetSecretValue`;
@@ -109,6 +114,139 @@ const burst = (n, spanMs, opts = {}) =>
   Array.from({ length: n }, (_, i) =>
     record({ t: base + 5_000 + Math.round((i * spanMs) / Math.max(1, n - 1)), ...opts }),
   );
+
+/** Each case's description and expected outcome under the default preset (elastic-2024), written into its file. */
+const expectations = {
+  'browser-chrome': {
+    description: '25 reads from desktop Chrome: a browser, so none qualifies',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
+  },
+  'browser-firefox': {
+    description: '25 reads from desktop Firefox',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
+  },
+  'browser-safari': {
+    description: '25 reads from desktop Safari',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
+  },
+  'browser-edge': {
+    description: '25 reads from desktop Edge',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
+  },
+  'browser-brave': {
+    description: '25 reads from desktop Brave',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
+  },
+  'browser-opera': {
+    description: '25 reads from desktop Opera',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'browser-agent': 25,
+      },
+    },
+  },
+  'agent-headless-chrome': {
+    description: '20 reads from HeadlessChrome in a minute: not a desktop browser family, so it alerts',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
+  },
+  'agent-chrome-mobile': {
+    description: '20 reads from Chrome Mobile in a minute: alerts',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
+  },
+  'agent-mobile-safari': {
+    description: '20 reads from Mobile Safari in a minute: alerts',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
+  },
+  'failed-calls': {
+    description: '25 AccessDenied reads: failed calls never count under the default preset',
+    expect: {
+      alerts: 0,
+      skipped: {
+        'failed-call': 25,
+      },
+    },
+  },
+  'count-19': {
+    description: '19 reads in 30 s: one below the threshold',
+    expect: {
+      alerts: 0,
+    },
+  },
+  'count-20': {
+    description: '20 reads in 30 s: exactly the threshold',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
+  },
+  'spread-8-minutes': {
+    description: '20 reads spread over 8 minutes: inside the 9-minute look-back',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
+  },
+  'one-per-minute-20-minutes': {
+    description: 'one read a minute for 20 minutes: never 20 in a window',
+    expect: {
+      alerts: 0,
+    },
+  },
+  'duplicates-15-unique': {
+    description: 'redelivered records: 15 distinct eventIDs',
+    expect: {
+      alerts: 0,
+    },
+  },
+  'duplicates-20-unique': {
+    description: 'redelivered records: 20 distinct eventIDs',
+    expect: {
+      alerts: 1,
+      count: 20,
+    },
+  },
+  'role-sessions': {
+    description: '30 reads spread over role sessions: each session is its own principal',
+    expect: {
+      alerts: 0,
+    },
+  },
+};
 
 const cases = {
   'browser-chrome': burst(25, 120_000, { agent: ua.chrome }),
@@ -190,12 +328,80 @@ const presets = {
   'access-denied-probe': burst(25, 120_000, { errorCode: 'AccessDeniedException' }),
 };
 
+// BatchGetSecretValue dumps: `calls` calls of `size` secrets each, each followed by the per-secret GetSecretValue
+// entries Secrets Manager writes for it, in one of the two shapes they may have (no public sample shows which):
+// Secrets Manager as the caller, or the caller's own address and agent. `list`: secretIdList, else a tag filter.
+const serviceShape = {
+  agent: 'secretsmanager.amazonaws.com',
+  sourceIp: 'secretsmanager.amazonaws.com',
+  invokedBy: 'secretsmanager.amazonaws.com',
+};
+function batchDump({ calls, size, shape, list }) {
+  return Array.from({ length: calls }, (_, c) => {
+    const names = Array.from({ length: size }, (_, i) => `prod/dump/secret-${c * size + i}`);
+    const t = base + 5_000 + c * 30_000;
+    const params = list
+      ? { secretIdList: names }
+      : {
+          filters: [{ key: 'tag-key', values: ['team'] }],
+          maxResults: size,
+          ...(c > 0 ? { nextToken: `page-${c}` } : {}),
+        };
+    const entryShape = shape === 'service' ? serviceShape : {};
+    return [
+      record({ t, eventName: 'BatchGetSecretValue', params }),
+      ...names.map((name, i) => record({ t: t + 100, secret: arn(name, `Zz${hex(i, 4)}`), ...entryShape })),
+    ];
+  }).flat();
+}
+// IAM Identity Center: permission-set roles live under a reserved path; the session name is the user's name.
+const sso = { role: 'AWSReservedSSO_Developer_0123456789abcdef', rolePath: 'aws-reserved/sso.amazonaws.com/' };
+const batchAndActor = {
+  'batch-filter-service-4x20': batchDump({ calls: 4, size: 20, shape: 'service', list: false }),
+  'batch-filter-service-1x20': batchDump({ calls: 1, size: 20, shape: 'service', list: false }),
+  'batch-filter-own-1x19': batchDump({ calls: 1, size: 19, shape: 'own', list: false }),
+  'batch-filter-own-2x10': batchDump({ calls: 2, size: 10, shape: 'own', list: false }),
+  'batch-list-service-3x7': batchDump({ calls: 3, size: 7, shape: 'service', list: true }),
+  'batch-list-own-1x20': batchDump({ calls: 1, size: 20, shape: 'own', list: true }),
+  // 30 developers on one permission set, 2 of their own secrets each, from 30 addresses within 8 minutes.
+  'sso-30-developers': Array.from({ length: 60 }, (_, i) => {
+    const dev = i % 30;
+    return record({
+      t: base + 5_000 + i * 8_000,
+      ...sso,
+      session: `dev${dev}@example.com`,
+      sourceIp: `198.51.100.${dev + 1}`,
+      secret: `dev/${dev}/secret-${Math.floor(i / 30)}`,
+    });
+  }),
+  // One Identity Center user reading 24 secrets.
+  'sso-one-user-24': Array.from({ length: 24 }, (_, i) =>
+    record({ t: base + 5_000 + i * 5_000, ...sso, session: 'mallory@example.com', secret: `prod/team/secret-${i}` }),
+  ),
+  // One person (source identity) reading 24 secrets through two roles, 12 each.
+  'source-identity-two-roles': Array.from({ length: 24 }, (_, i) =>
+    record({
+      t: base + 5_000 + i * 5_000,
+      role: i % 2 === 0 ? 'reader-a' : 'reader-b',
+      session: `s-${i}`,
+      sourceIdentity: 'mallory',
+      secret: `prod/team/secret-${i}`,
+    }),
+  ),
+};
+
 mkdirSync(dir, { recursive: true });
 for (const [name, records] of Object.entries(cases)) {
-  writeFileSync(`${dir}/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
+  const { description, expect } = expectations[name];
+  writeFileSync(`${dir}/${name}.json`, `${JSON.stringify({ description, expect, Records: records }, null, 1)}\n`);
 }
 mkdirSync('test/fixtures/presets', { recursive: true });
 for (const [name, records] of Object.entries(presets)) {
   writeFileSync(`test/fixtures/presets/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
 }
-console.log(`wrote ${Object.keys(cases).length + Object.keys(presets).length} fixtures`);
+for (const [name, records] of Object.entries(batchAndActor)) {
+  writeFileSync(`test/fixtures/presets/${name}.json`, `${JSON.stringify(records, null, 1)}\n`);
+}
+console.log(
+  `wrote ${Object.keys(cases).length + Object.keys(presets).length + Object.keys(batchAndActor).length} fixtures`,
+);

@@ -19,6 +19,7 @@ import {
   HISTOGRAM_BINS,
   PairTally,
   singleAddressCidr,
+  suggestFor,
   type TuneReport,
   tune,
 } from '../lib/usecases/tune';
@@ -26,7 +27,11 @@ import { BASE_TIME, secretsRecord, testConfig } from './support/records';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const SAMPLE = join(__dirname, '..', 'sample');
-const fixture = (path: string): unknown[] => JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
+/** A fixture's records: a bare array, or a case file's `Records` (test/fixtures/cases carry their expectations too). */
+const fixture = (path: string): unknown[] => {
+  const doc = JSON.parse(readFileSync(join(FIXTURES, path), 'utf8')) as unknown[] | { Records: unknown[] };
+  return Array.isArray(doc) ? doc : doc.Records;
+};
 const items = (records: readonly unknown[]): ReplayItem[] => records.map((record) => ({ record }));
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -233,6 +238,13 @@ describe('suggested exceptions', () => {
     const high = await tune(items(fixture('tune/hostile-identities.json')), testConfig({ threshold: 31 }));
     // Assess
     expect(high.suggestions).toEqual([]);
+  });
+});
+
+describe('suggestions for a source-identity actor', () => {
+  it('are none: no exception field matches a source identity, so an entry naming it would never match', () => {
+    const input = { key: 'source-identity:alice', peak: 30, peakIsLowerBound: false, events: 30, pairs: [] };
+    expect(suggestFor(input, 'actor')).toEqual([]);
   });
 });
 

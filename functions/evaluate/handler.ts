@@ -1,7 +1,7 @@
 /**
  * Evaluator Lambda, on a schedule (every minute by default): thresholds, suppression, cap -> SNS (and, with
  * SECURITY_HUB=true, a Security Hub finding per alert after SNS accepted it).
- * Wiring only; the logic is lib/usecases/evaluate.ts and lib/engine/evaluate.ts.
+ * Wiring only (settings from lib/config/load.ts, clients built once per container); the logic is lib/usecases/evaluate.ts and lib/engine/evaluate.ts.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -10,25 +10,11 @@ import { SecurityHubPublisher } from '../../lib/adapters/notify/securityhub';
 import { SnsPublisher } from '../../lib/adapters/notify/sns';
 import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
 import { createTelemetry } from '../../lib/adapters/telemetry';
-import { loadConfig } from '../../lib/config/load';
-import { ConfigError } from '../../lib/engine/errors';
+import { loadEvaluatorConfig } from '../../lib/config/load';
 import type { AlertPublisher } from '../../lib/engine/ports';
 import { handleEvaluate } from '../../lib/usecases/evaluate';
 
-/**
- * Partition, Region and account of an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`, already validated by
- * lib/config/load.ts). Findings go to the detector's own account and Region, which are the topic's.
- */
-function topicArnParts(topicArn: string): { partition: string; region: string; accountId: string } {
-  const [arn, partition, service, region, accountId] = topicArn.split(':');
-  if (arn !== 'arn' || service !== 'sns' || !partition || !region || !accountId) {
-    throw new ConfigError('TOPIC_ARN', topicArn, 'an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)');
-  }
-  return { partition, region, accountId };
-}
-
-const config = loadConfig(process.env);
-if (config.topicArn === undefined) throw new ConfigError('TOPIC_ARN', undefined, 'the ARN of the alert SNS topic');
+const config = loadEvaluatorConfig(process.env);
 const telemetry = createTelemetry('rsr-evaluate', config.logLevel);
 const store = new DynamoDbWindowStore(new DynamoDBClient({}), { tableName: config.tableName });
 const sns = new SnsPublisher({
@@ -37,7 +23,7 @@ const sns = new SnsPublisher({
   httpsFormat: config.httpsFormat,
   logger: telemetry.logger,
 });
-const target = config.securityHub ? topicArnParts(config.topicArn) : undefined;
+const target = config.securityHub ? config.topic : undefined;
 /**
  * With SECURITY_HUB=true, one Security Hub client per container, in the topic's Region so that the endpoint and the
  * finding's ProductArn agree. The import is best effort and runs once per alert inside the evaluator's 55 s: short

@@ -9,10 +9,10 @@ export interface Telemetry {
   readonly metrics: Metrics;
 }
 
-export function createTelemetry(serviceName: string, logLevel?: string): Telemetry {
+export function createTelemetry(serviceName: string, logLevel: string): Telemetry {
   const logger = new Logger({
     serviceName,
-    logLevel: (logLevel ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO',
+    logLevel: logLevel.toUpperCase() as 'INFO',
   });
   const metrics = new Metrics({ namespace: NAMESPACE, serviceName });
   return { logger, metrics };

@@ -2,6 +2,9 @@
 import type { Alert, Notification, ValueCount } from '../engine/alert';
 import type { IngestStats } from '../engine/detector';
 import { SKIP_REASONS } from '../engine/event';
+import { headline, reasonLabel, reasonPhrase, reasonsOf } from '../engine/headline';
+import type { DetectionConfig } from '../engine/settings';
+import { MAIN_REASON, measureOf, type Reason } from '../engine/signals';
 
 /** Control characters (incl. ESC, so no terminal escape sequences) and bidi overrides become '?'. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
@@ -10,13 +13,6 @@ export const inert = (s: string, max = 160): string => {
   const clean = s.replace(UNSAFE, '?');
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 };
-
-/**
- * The one wording of the window in CLI output. WINDOW_MINUTES is a look-back: a window is the current minute bucket
- * plus that many earlier ones (lib/engine/window.ts), so "9 min" and "10 min" were both half true.
- */
-export const windowText = (windowMinutes: number): string =>
-  `${windowMinutes + 1} one-minute buckets (${windowMinutes}-minute look-back)`;
 
 /** Secret ARNs are long and repetitive; the name after `:secret:` is what a person recognises. */
 const secretName = (id: string): string => {
@@ -30,19 +26,38 @@ const list = (xs: readonly ValueCount[], max = 5, show: (v: string) => string = 
   return xs.length > max ? `${shown.join(', ')}, +${xs.length - max} more` : shown.join(', ');
 };
 
+/** The one wording of a window everywhere: WINDOW_MINUTES of look-back plus the current minute bucket. */
+export const windowText = (windowMinutes: number): string => `${windowMinutes + 1}-minute window`;
+
+/** The actor's parts (role, session, source identity) that are present, or nothing when the alert has none. */
+function actorLine(a: Alert): string | undefined {
+  if (a.actor === undefined) return undefined;
+  const parts = [
+    a.actor.role ? `role ${inert(a.actor.role)}` : undefined,
+    a.actor.session ? `session ${inert(a.actor.session)}` : undefined,
+    a.actor.sourceIdentity ? `source identity ${inert(a.actor.sourceIdentity)}` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return parts.length === 0 ? undefined : `  actor      ${parts.join(', ')}`;
+}
+
 function formatAlert(a: Alert): string {
   const who = [a.identityType, a.userName || undefined, a.accountId ? `account ${a.accountId}` : undefined]
     .filter(Boolean)
     .map((s) => inert(String(s)))
     .join(', ');
+  const reasons = reasonsOf(a);
   const lines = [
-    `ALERT ${a.continuation ? `(continues ${a.threadId}) ` : ''}rapid secret retrieval — severity ${a.severity}`,
-    `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}`,
+    `ALERT ${a.continuation ? `(continues ${a.threadId}) ` : ''}rapid secret retrieval: ${headline(a)} — severity ${a.severity}`,
+    `  identity   ${inert(a.identity)}${who ? ` (${who})` : ''}, group by ${a.groupBy}`,
     a.userArn ? `  arn        ${inert(a.userArn)}` : undefined,
+    actorLine(a),
     a.accessKeyId
       ? `  access key ${inert(a.accessKeyId)} (${a.accessKeyId.startsWith('AKIA') ? 'long-term' : a.accessKeyId.startsWith('ASIA') ? 'temporary' : 'unknown kind'})`
       : undefined,
-    `  count      ${a.countIsLowerBound ? 'at least ' : ''}${a.count} ${a.countMode === 'events' ? 'retrievals' : 'distinct secrets'} in ${windowText(a.windowMinutes)}; threshold ${a.threshold}, group by ${a.groupBy}`,
+    ...reasons.map(
+      (r, i) =>
+        `  ${i === 0 ? 'fired     ' : '          '} ${reasonLabel(r.reason)}: ${reasonPhrase(r, i === 0 && a.countIsLowerBound)} in a ${windowText(a.windowMinutes)} (threshold ${r.threshold})`,
+    ),
     `  window     ${a.windowStart} → ${a.windowEnd} (first ${a.firstSeen}, last ${a.lastSeen})`,
     `  calls      ${list(a.eventNames)}`,
     `  secrets    ${a.distinctSecrets} distinct: ${list(a.secrets, 8, secretName)}`,
@@ -63,6 +78,19 @@ export function formatNotification(n: Notification): string {
   ].join('\n');
 }
 
+/** The run header: preset, window and grouping, and what fires at which threshold (main rule and each signal). */
+export function formatHeader(command: string, c: DetectionConfig): string {
+  const fires = ([MAIN_REASON, ...c.signals] as Reason[]).map((reason) => {
+    const m = measureOf(reason, c);
+    const unit = reasonPhrase({ reason, count: m.threshold, threshold: m.threshold, countMode: c.count });
+    return `${reasonLabel(reason)} at ${unit}`;
+  });
+  return [
+    `rsr ${command}: preset ${c.preset}, ${windowText(c.windowMinutes)} (WINDOW_MINUTES ${c.windowMinutes} + the current minute), group by ${c.groupBy}`,
+    `fires on: ${fires.join('; ')}`,
+  ].join('\n');
+}
+
 export function formatSummary(s: IngestStats, alerts: number, overflows: number, inputErrors: number): string {
   const skipped = SKIP_REASONS.filter((r) => s.skipped[r] > 0)
     .map((r) => `${r} ${s.skipped[r]}`)
@@ -70,6 +98,7 @@ export function formatSummary(s: IngestStats, alerts: number, overflows: number,
   return [
     `records read     ${s.received}`,
     `qualifying       ${s.qualifying} (counted ${s.counted}, duplicate ${s.duplicates}, above saturation ${s.saturated})`,
+    s.usedBySignals ? `used by signals  ${s.usedBySignals} (failed calls counted by access-denied)` : undefined,
     `skipped          ${skipped || 'none'}`,
     `alerts           ${alerts}${overflows ? ` (+${overflows} overflow summaries)` : ''}`,
     inputErrors ? `unreadable input ${inputErrors}` : undefined,

@@ -1,10 +1,13 @@
 /**
- * CLI flags that map onto configuration settings. The CLI reads the same environment variables as the Lambdas;
+ * CLI flags that map onto configuration settings, taken from the settings table (lib/config/settings.ts). The CLI reads the same environment variables as the Lambdas;
  * a flag overrides its variable (see lib/config/load.ts for precedence).
  */
 import { readFileSync } from 'node:fs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Command } from 'commander';
-import { COUNT_MODES, ENV, GROUP_BY_MODES, type Overrides, PRESETS, type SettingName } from '../config/load';
+import { ENV, loadConfig, type Overrides, type RuntimeConfig } from '../config/load';
+import { withParameterExceptions } from '../config/resolve';
+import { SETTING_NAMES, SETTINGS, type SettingName } from '../config/settings';
 import { ConfigError } from '../engine/errors';
 
 interface FlagSpec {
@@ -13,29 +16,11 @@ interface FlagSpec {
   readonly description: string;
 }
 
-export const DETECTION_FLAGS: readonly FlagSpec[] = [
-  { setting: 'preset', flag: '--preset <name>', description: `preset (${PRESETS.join(', ')})` },
-  { setting: 'threshold', flag: '--threshold <n>', description: 'alert at this many events (or secrets) in a window' },
-  { setting: 'windowMinutes', flag: '--window-minutes <m>', description: 'look-back in minutes' },
-  { setting: 'count', flag: '--count <mode>', description: `what a window counts (${COUNT_MODES.join(', ')})` },
-  { setting: 'groupBy', flag: '--group-by <key>', description: `grouping key (${GROUP_BY_MODES.join(', ')})` },
-  {
-    setting: 'suppressionMinutes',
-    flag: '--suppression-minutes <m>',
-    description: 'at most one alert per key per period',
-  },
-  {
-    setting: 'latenessMinutes',
-    flag: '--lateness-minutes <m>',
-    description: 'how late an event may arrive and still alert',
-  },
-  {
-    setting: 'maxAlertsPerRun',
-    flag: '--max-alerts-per-run <n>',
-    description: 'cap per evaluation; the rest go to an overflow summary',
-  },
-  { setting: 'browserNames', flag: '--browser-names <list>', description: 'comma-separated browser names to exclude' },
-];
+/** The detection flags: every setting of the table (lib/config/settings.ts) that has a flag, in table order. */
+export const DETECTION_FLAGS: readonly FlagSpec[] = SETTING_NAMES.flatMap((setting) => {
+  const spec = SETTINGS[setting];
+  return spec.flag ? [{ setting, flag: spec.flag, description: `${spec.doc} (${spec.accepted})` }] : [];
+});
 
 export function addDetectionFlags(cmd: Command): Command {
   for (const f of DETECTION_FLAGS) cmd.option(f.flag, `${f.description} [env ${ENV[f.setting]}]`);
@@ -64,4 +49,23 @@ export function overridesFrom(opts: Record<string, unknown>): Overrides {
     out.exceptions = { value: text, source: `--exceptions ${opts.exceptions}` };
   }
   return out;
+}
+
+/** SSM client of the CLI, built once and only when EXCEPTIONS_PARAMETER is set (region and endpoint from the AWS env). */
+let ssmClient: Promise<SSMClient> | undefined;
+const ssm = (): Promise<SSMClient> => {
+  ssmClient ??= import('@aws-sdk/client-ssm').then(({ SSMClient }) => new SSMClient({}));
+  return ssmClient;
+};
+
+/**
+ * The configuration of the detection commands: environment and flags, plus the exceptions named by
+ * EXCEPTIONS_PARAMETER, read from SSM as the Lambdas read them (lib/config/resolve.ts), so a backtest with the
+ * function's environment runs with the production exceptions instead of silently without them.
+ */
+export async function detectionConfig(env: NodeJS.ProcessEnv, opts: Record<string, unknown>): Promise<RuntimeConfig> {
+  const config = loadConfig(env, overridesFrom(opts));
+  if (config.exceptionsParameter === undefined) return config;
+  const client = await ssm();
+  return withParameterExceptions(config, () => client);
 }

@@ -1,12 +1,11 @@
 /** `rsr replay PATH...`: the detector over CloudTrail files, in simulated time, with the in-memory store. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { EXIT } from './exit';
-import { formatNotification, formatSummary, windowText } from './format';
+import { formatHeader, formatNotification, formatSummary } from './format';
 import { openInputs, warnNoRecords } from './inputs';
-import { addDetectionFlags, overridesFrom } from './options';
+import { addDetectionFlags, detectionConfig } from './options';
 
 export function registerReplay(program: Command): void {
   addDetectionFlags(
@@ -19,7 +18,7 @@ export function registerReplay(program: Command): void {
   )
     .option('--json', 'print one JSON object per alert or overflow summary on stdout; summary on stderr')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
-      const config = loadConfig(process.env, overridesFrom(opts));
+      const config = await detectionConfig(process.env, opts);
       const json = opts.json === true;
       const inputs = await openInputs(paths);
       const out: string[] = [];
@@ -34,7 +33,7 @@ export function registerReplay(program: Command): void {
       const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length);
       if (json) process.stderr.write(`${summary}\n`);
       else {
-        const header = `rsr replay: threshold ${config.threshold} in any ${windowText(config.windowMinutes)}, count ${config.count}, group by ${config.groupBy}, preset ${config.preset}`;
+        const header = formatHeader('replay', config);
         process.stdout.write([header, '', ...out.flatMap((b) => [b, '']), summary, ''].join('\n'));
       }
       if (inputs.errors.length > 0) process.exitCode = EXIT.input;

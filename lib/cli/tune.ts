@@ -6,13 +6,12 @@
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load';
 import { ConfigError } from '../engine/errors';
 import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
 import { EXIT } from './exit';
 import { inert, windowText } from './format';
 import { openInputs, warnNoRecords } from './inputs';
-import { addDetectionFlags, overridesFrom } from './options';
+import { addDetectionFlags, detectionConfig } from './options';
 import { renderTuneHtml, safeJson } from './tune-html';
 
 const DEFAULT_TOP = 20;
@@ -83,7 +82,7 @@ export function formatTune(report: TuneReport, top = DEFAULT_TOP, unreadableInpu
   const t = report.totals;
   const lines: string[] = [];
   lines.push(
-    `rsr tune: threshold ${c.threshold} in any ${windowText(c.windowMinutes)}, count ${c.count}, group by ${c.groupBy}, preset ${c.preset}`,
+    `rsr tune: threshold ${c.threshold} in any ${windowText(c.windowMinutes)} (WINDOW_MINUTES ${c.windowMinutes} + the current minute), count ${c.count}, group by ${c.groupBy}, preset ${c.preset}`,
   );
   const skipped = Object.entries(t.skipped)
     .map(([r, n]) => `${r} ${n}`)
@@ -163,7 +162,7 @@ export function registerTune(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML report with a chart of per-key peaks')
     .option('--top <n>', `keys listed in the tables (default ${DEFAULT_TOP})`)
     .action(async (paths: string[], opts: Record<string, unknown>) => {
-      const config = loadConfig(process.env, overridesFrom(opts));
+      const config = await detectionConfig(process.env, opts);
       const top = parseTop(opts.top);
       const html = typeof opts.html === 'string' ? opts.html : undefined;
       if (html !== undefined) checkWritable(html);

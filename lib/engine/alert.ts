@@ -2,6 +2,7 @@
  * The alert model: one JSON object per alert, the same in `rsr replay --json`, the SNS `sqs`/`lambda` payload and
  * the store's claim record. Bump ALERT_SCHEMA_VERSION on any incompatible change.
  */
+import type { ActorParts } from './identity';
 import type { CountMode, GroupBy, Preset } from './settings';
 
 /** Ready queries and links for a responder (built by investigate.ts). */
@@ -33,9 +34,15 @@ export const MITRE = [
 /** Why an alert fired: the main threshold (`threshold`) and/or complementary signals, each with its count. */
 export interface ReasonCount {
   readonly reason: string;
-  /** Largest count of this reason's measure in one window, as of the alert. */
+  /** Largest count of this reason's measure in one window, as of the alert (unit: lib/engine/headline.ts). */
   readonly count: number;
   readonly threshold: number;
+  /** The main rule's measure when `reason` is `threshold`: calls (`events`) or `distinct-secrets`. */
+  readonly countMode?: CountMode;
+  /** Distinct secrets the reason's calls named in that window (a lower bound past the per-minute value cap). */
+  readonly secrets?: number;
+  /** Read APIs of the reason's calls in that window, most frequent first. */
+  readonly apis?: readonly string[];
 }
 
 /** A value seen in the window and how many qualifying events carried it. */
@@ -55,7 +62,7 @@ export interface Alert {
   readonly continuation: boolean;
   readonly rule: typeof RULE_ID;
   readonly preset: Preset;
-  /** The grouping key: a principalId under `principal`, an ARN under `actor`. */
+  /** The grouping key: a principalId under `principal`; under `actor` an ARN or `source-identity:<value>`. */
   readonly identity: string;
   readonly groupBy: GroupBy;
   readonly countMode: CountMode;
@@ -92,6 +99,11 @@ export interface Alert {
   readonly mitre: typeof MITRE;
   /** When the evaluator decided to alert (ISO 8601 UTC). */
   readonly detectedAt: string;
+  /**
+   * Under `actor` grouping, what the identity is made of (docs/PRESETS.md, "Who is the actor"): the role behind the
+   * session, the session name and the source identity, each '' when the calls had none.
+   */
+  readonly actor?: ActorParts;
   /** What a responder checks first: credential kind, session, MFA, console, service caller, ready queries. */
   readonly investigation?: Investigation;
 }

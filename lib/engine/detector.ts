@@ -7,7 +7,7 @@ import { type AccessEvent, SKIP_REASONS, type SkipReason } from './event';
 import { groupKey, signalKey } from './identity';
 import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from './ports';
 import { makeQualifier, type Qualifier } from './qualify';
-import { toAccessEvent } from './records';
+import { FILTER_PREFIX, toAccessEvent } from './records';
 import type { CountMode, DetectionConfig, Signal } from './settings';
 import { isAccessDenied, measureOf, signalsOfQualifying } from './signals';
 import { BUCKET_MS, bucketExpiresAt, bucketOf, saturationOf } from './window';
@@ -32,6 +32,11 @@ export interface IngestStats {
   late: number;
   /** Complementary-signal counter updates (not part of the counts above). */
   signals: number;
+  /**
+   * Records the main rule does not count but a signal does (failed calls counted by access-denied): used, so not
+   * under `skipped`. received = qualifying + usedBySignals + Σ skipped.
+   */
+  usedBySignals: number;
   skipped: Record<SkipReason, number>;
 }
 
@@ -44,12 +49,22 @@ export function emptyStats(): IngestStats {
     saturated: 0,
     late: 0,
     signals: 0,
+    usedBySignals: 0,
     skipped: Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>,
   };
 }
 
 export function mergeStats(into: IngestStats, from: IngestStats): IngestStats {
-  for (const k of ['received', 'qualifying', 'counted', 'duplicates', 'saturated', 'late', 'signals'] as const)
+  for (const k of [
+    'received',
+    'qualifying',
+    'counted',
+    'duplicates',
+    'saturated',
+    'late',
+    'signals',
+    'usedBySignals',
+  ] as const)
     into[k] += from[k];
   for (const r of SKIP_REASONS) into.skipped[r] += from.skipped[r];
   return into;
@@ -91,7 +106,22 @@ export function toContext(e: AccessEvent): EventContext {
     ...(e.identity.fromConsole ? { fromConsole: true } : {}),
     ...(e.identity.invokedBy ? { invokedBy: e.identity.invokedBy } : {}),
     ...(e.vpcEndpointId ? { vpcEndpointId: e.vpcEndpointId } : {}),
+    ...(e.identity.sourceIdentity ? { sourceIdentity: e.identity.sourceIdentity } : {}),
   };
+}
+
+/**
+ * The secret ids a qualifying event adds to its key's main counter. When counting distinct secrets, a filter-based
+ * BatchGetSecretValue adds none: the secrets it returned are counted from the per-secret GetSecretValue entries
+ * Secrets Manager writes for it, and its filter text is not a secret (counting it made 19 returned secrets count 20).
+ * The call still counts as an event when counting events (the reference rule), and still feeds the batch signals.
+ */
+export function mainCounterIds(event: AccessEvent, config: DetectionConfig): readonly string[] {
+  const ids =
+    config.count === 'distinct-secrets'
+      ? event.secretIds.filter((id) => !id.startsWith(FILTER_PREFIX))
+      : event.secretIds;
+  return config.normaliseSecretIds ? ids.map((id) => normaliseSecretId(id, event.awsRegion)) : ids;
 }
 
 export class Detector {
@@ -152,9 +182,7 @@ export class Detector {
     }
     const key = groupKey(event, this.config.groupBy);
     if (key === undefined) return { ok: false, reason: 'no-identity-key', signals: NO_SIGNALS };
-    const ids = this.config.normaliseSecretIds
-      ? event.secretIds.map((id) => normaliseSecretId(id, event.awsRegion))
-      : event.secretIds;
+    const ids = mainCounterIds(event, this.config);
     const signals =
       this.signals.size === 0
         ? NO_SIGNALS
@@ -180,8 +208,9 @@ export class Detector {
     for (const raw of records) {
       stats.received++;
       const p = this.prepare(raw);
-      if (!p.ok) stats.skipped[p.reason]++;
-      else batch.push(p.event);
+      if (p.ok) batch.push(p.event);
+      else if (p.signals.length > 0) stats.usedBySignals++;
+      else stats.skipped[p.reason]++;
       for (const s of p.signals) signals.push(s);
     }
     stats.qualifying = batch.length;

@@ -1,7 +1,14 @@
-/** Error classes shared by the CLI and the Lambdas. Each has a `name` and keeps the original error as `cause`. */
+/**
+ * Error classes shared by the CLI and the Lambdas. All extend RsrError: a `name` that says which failure it is, the
+ * original error kept as `cause`, and a one-line message a person can act on.
+ */
+
+export class RsrError extends Error {
+  override readonly name: string = 'RsrError';
+}
 
 /** A configuration value is missing or not one of the accepted values. Names the variable, the value and what is accepted. */
-export class ConfigError extends Error {
+export class ConfigError extends RsrError {
   override readonly name = 'ConfigError';
   constructor(
     readonly variable: string,
@@ -14,7 +21,7 @@ export class ConfigError extends Error {
 }
 
 /** An input file or stream could not be read or decoded. */
-export class InputError extends Error {
+export class InputError extends RsrError {
   override readonly name = 'InputError';
   constructor(
     readonly path: string,
@@ -26,18 +33,18 @@ export class InputError extends Error {
 }
 
 /** A storage backend call failed; thrown so that AWS retries the invocation and the dead-letter path can work. */
-export class StoreError extends Error {
+export class StoreError extends RsrError {
   override readonly name = 'StoreError';
   constructor(
     readonly operation: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
-    super(`store operation ${operation} failed`, options);
+    super(`store operation ${operation} failed${options?.detail ? `: ${options.detail}` : ''}`, options);
   }
 }
 
 /** Publishing an alert failed; the alert stays unsent and is retried on the next evaluation. */
-export class PublishError extends Error {
+export class PublishError extends RsrError {
   override readonly name = 'PublishError';
   constructor(
     readonly alertId: string,

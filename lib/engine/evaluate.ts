@@ -23,8 +23,9 @@ import {
   type ValueCount,
 } from './alert';
 import { PublishError } from './errors';
-import { parseKey, signalKey } from './identity';
+import { actorParts, parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
+import type { Logger } from './logger';
 import {
   type AlertClaim,
   type AlertPublisher,
@@ -66,10 +67,6 @@ export interface EvaluationReport {
   /** Notifications accepted by the publisher, in publish order. */
   published: Notification[];
   errors: PublishError[];
-}
-
-export interface EvaluationLog {
-  warn(message: string, data: Record<string, unknown>): void;
 }
 
 export interface EvaluationOptions {
@@ -123,7 +120,9 @@ export function buildAlert(
   extra: { readonly reasons?: readonly ReasonCount[] } = {},
 ): Alert {
   const width = bucketsPerWindow(config);
-  const reasons = extra.reasons ?? [{ reason: MAIN_REASON, count: decision.best.count, threshold: config.threshold }];
+  const reasons = extra.reasons ?? [
+    { reason: MAIN_REASON, count: decision.best.count, threshold: config.threshold, countMode: config.count },
+  ];
   const main = reasons.find((r) => r.reason === MAIN_REASON);
   const start = decision.best.end - width + 1;
   const inWindow = buckets.filter((b) => b.bucket >= start && b.bucket <= decision.best.end);
@@ -153,7 +152,11 @@ export function buildAlert(
     reasons: reasons.map((r) => r.reason),
     reasonCounts: reasons,
     windowMinutes: config.windowMinutes,
-    distinctSecrets: tokens.size,
+    // Tokens are kept for every counter but the access-denied one; there, the named secrets of the window say it.
+    distinctSecrets:
+      tokens.size > 0
+        ? tokens.size
+        : [...mergeCounts(inWindow, (b) => b.secrets).keys()].filter((v) => v !== OTHER_VALUE).length,
     windowStart: iso(bucketStart(start)),
     windowEnd: iso(bucketStart(decision.best.end + 1)),
     crossedAt: iso(bucketStart(decision.crossing.end + 1)),
@@ -174,7 +177,10 @@ export function buildAlert(
     mitre: MITRE,
     detectedAt: iso(now),
   };
-  return { ...alert, investigation: investigationOf(alert, latest?.identity) };
+  // Only when the actor has parts (an IAM user's key is its ARN, already in userArn).
+  const parts = config.groupBy === 'actor' && latest ? actorParts(latest.identity) : undefined;
+  const actor = parts && (parts.role || parts.session || parts.sourceIdentity) ? { actor: parts } : {};
+  return { ...alert, ...actor, investigation: investigationOf(alert, latest?.identity) };
 }
 
 function investigationOf(alert: Alert, identity: BucketIdentity | undefined): Investigation {
@@ -202,6 +208,29 @@ interface ReasonDecision {
   readonly reason: Reason;
   readonly decision: KeyDecision;
   readonly buckets: readonly BucketState[];
+}
+
+/**
+ * A reason's count with what its headline needs (lib/engine/headline.ts): the main rule's measure, and the distinct
+ * secrets and read APIs its calls named in the reason's best window (from the buckets' bounded context counts).
+ */
+function reasonCountOf(d: ReasonDecision, config: DetectionConfig): ReasonCount {
+  const width = bucketsPerWindow(config);
+  const end = d.decision.best.end;
+  const inWindow = d.buckets.filter((b) => b.bucket > end - width && b.bucket <= end);
+  const secrets = mergeCounts(inWindow, (b) => b.secrets);
+  const apis = top(
+    mergeCounts(inWindow, (b) => b.eventNames),
+    10,
+  ).filter((v) => v.value !== OTHER_VALUE);
+  return {
+    reason: d.reason,
+    count: d.decision.best.count,
+    threshold: measureOf(d.reason, config).threshold,
+    ...(d.reason === MAIN_REASON ? { countMode: config.count } : {}),
+    secrets: [...secrets.keys()].filter((v) => v !== OTHER_VALUE).length,
+    apis: apis.map((v) => v.value),
+  };
 }
 
 /**
@@ -265,11 +294,7 @@ export async function decideAlerts(
     const decision: KeyDecision = { ...primary.decision, crossing: { ...primary.decision.crossing, end: crossingEnd } };
     const mainBuckets = read.find((r) => r.reason === MAIN_REASON)?.buckets ?? primary.buckets;
     const alert = buildAlert(identity, decision, previous?.threadId, mainBuckets, config, now, {
-      reasons: decided.map((d) => ({
-        reason: d.reason,
-        count: d.decision.best.count,
-        threshold: measureOf(d.reason, config).threshold,
-      })),
+      reasons: decided.map((d) => reasonCountOf(d, config)),
     });
     candidates.push({ alert, previous, crossingEnd });
   }
@@ -301,7 +326,7 @@ export async function runEvaluation(
   publisher: AlertPublisher,
   config: EvaluationSettings,
   now: number,
-  log?: EvaluationLog,
+  log?: Logger,
   options: EvaluationOptions = {},
 ): Promise<EvaluationReport> {
   const report: EvaluationReport = {

@@ -23,10 +23,13 @@ export interface EventIdentity {
   readonly fromConsole: boolean;
   /** `userIdentity.invokedBy`: set when an AWS service made the call on the principal's behalf. */
   readonly invokedBy: string;
+  /**
+   * `sessionContext.sourceIdentity`: set once when the first role is assumed (by the identity provider or the
+   * assuming principal, as the role's trust policy allows) and carried unchanged through role chains.
+   */
+  readonly sourceIdentity: string;
 }
 
-/** Secrets Manager read APIs the detector counts. */
-export const SECRET_READ_APIS = ['GetSecretValue', 'BatchGetSecretValue'] as const;
 export const SECRETS_MANAGER_SOURCE = 'secretsmanager.amazonaws.com';
 
 export interface AccessEvent {

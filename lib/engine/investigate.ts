@@ -4,6 +4,7 @@
  * ARNs and agents come from the (attacker-influenced) records.
  */
 import type { Alert, Investigation } from './alert';
+import { SOURCE_IDENTITY_PREFIX } from './identity';
 
 export type { Investigation } from './alert';
 
@@ -20,6 +21,9 @@ export function accessKeyKind(id: string): Investigation['accessKeyKind'] {
 /** Which userIdentity field the alert's identity is, for the WHERE clause. */
 function identityPredicate(alert: Pick<Alert, 'groupBy' | 'identity'>, column: (field: string) => string): string {
   if (alert.groupBy === 'principal') return `${column('principalId')} = ${sqlString(alert.identity)}`;
+  // An actor keyed by source identity spans roles: select on the field itself (identity.ts).
+  if (alert.identity.startsWith(SOURCE_IDENTITY_PREFIX))
+    return `${column('sessionContext.sourceIdentity')} = ${sqlString(alert.identity.slice(SOURCE_IDENTITY_PREFIX.length))}`;
   return `(${column('arn')} = ${sqlString(alert.identity)} OR ${column('sessionContext.sessionIssuer.arn')} = ${sqlString(alert.identity)})`;
 }
 

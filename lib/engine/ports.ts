@@ -21,6 +21,8 @@ export interface BucketIdentity {
   readonly fromConsole?: boolean;
   readonly invokedBy?: string;
   readonly vpcEndpointId?: string;
+  /** sessionContext.sourceIdentity, when the session carried one (part of the actor under `actor` grouping). */
+  readonly sourceIdentity?: string;
 }
 
 /** What the alert needs to know about one qualifying event, besides its count. */

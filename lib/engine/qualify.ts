@@ -10,8 +10,15 @@
  *                       `browserExclusion: console-session`, only when the call came from a console session, so a
  *                       browser agent set on an access-key call still counts)
  *   5. aws-service-caller — a source address in `excludedSourceAddresses`, or, with `excludeAwsServiceCallers`,
- *                       a call an AWS service made (userIdentity.invokedBy, or a service name as source address)
+ *                       a call an AWS service made (userIdentity.invokedBy, or a service name as source address);
+ *                       never a batch entry (below)
  *   6. exception      — an operator-declared exception entry matches
+ *
+ * A batch entry is a GetSecretValue record that Secrets Manager writes for each secret a BatchGetSecretValue call
+ * returns. It is the caller's own read (the caller's identity, the caller's batch call), so no preset skips it as an
+ * AWS-service call, whatever it carries as invoker, source address or user agent: otherwise a batch dump would vanish
+ * exactly under the preset that excludes service callers. Secrets Manager is the only service that reads a secret as
+ * Secrets Manager for a principal, so a GetSecretValue naming it as caller can only be such an entry.
  *
  * Everything derived from the configuration (name set, compiled exceptions) is built once in makeQualifier.
  */
@@ -51,11 +58,19 @@ function browserAgentCheck(config: DetectionConfig): QualifierCheck | undefined 
 /** A source address that names a service (`kafka.amazonaws.com`) instead of an IP: an AWS service made the call. */
 const SERVICE_ADDRESS = /^[a-z0-9.-]+\.amazonaws\.com$/;
 
+/** A per-secret GetSecretValue entry Secrets Manager wrote for the caller's BatchGetSecretValue (see above). */
+export const isBatchEntry = (event: AccessEvent): boolean =>
+  event.eventName === 'GetSecretValue' &&
+  (event.identity.invokedBy === SECRETS_MANAGER_SOURCE ||
+    event.sourceIp === SECRETS_MANAGER_SOURCE ||
+    event.userAgent === SECRETS_MANAGER_SOURCE);
+
 function awsServiceCheck(config: DetectionConfig): QualifierCheck | undefined {
   const excluded: ReadonlySet<string> = new Set(config.excludedSourceAddresses);
   if (!config.excludeAwsServiceCallers && excluded.size === 0) return undefined;
   const all = config.excludeAwsServiceCallers;
   return (event) => {
+    if (isBatchEntry(event)) return undefined;
     if (excluded.has(event.sourceIp)) return 'aws-service-caller';
     if (all && (event.identity.invokedBy !== '' || SERVICE_ADDRESS.test(event.sourceIp))) return 'aws-service-caller';
     return undefined;

@@ -166,6 +166,7 @@ function identityOf(userIdentity: JsonObject, record: JsonObject): EventIdentity
     fromConsole:
       flag(record.sessionCredentialFromConsole) === true || flag(sessionContext.sessionCredentialFromConsole) === true,
     invokedBy: text(userIdentity.invokedBy),
+    sourceIdentity: text(sessionContext.sourceIdentity),
   };
 }
 
@@ -193,6 +194,8 @@ function filtersOf(value: unknown): Filter[] {
  * The one secret-id value a filter call contributes: 'filters:' + JSON of the filters with entries, keys and values
  * sorted (and duplicates removed), so the same filter always gives the same text. Over-long text becomes a digest.
  */
+export const FILTER_PREFIX = 'filters:';
+
 export function filterToken(filters: readonly Filter[]): string {
   const entries = new Set<string>();
   for (const filter of filters) {
@@ -200,7 +203,7 @@ export function filterToken(filters: readonly Filter[]): string {
     entries.add(JSON.stringify({ key: filter.key, values }));
   }
   const json = `[${[...entries].sort().join(',')}]`;
-  return json.length <= STRING_MAX_CHARS ? `filters:${json}` : `filters:sha256:${sha256Hex(json)}`;
+  return json.length <= STRING_MAX_CHARS ? `${FILTER_PREFIX}${json}` : `${FILTER_PREFIX}sha256:${sha256Hex(json)}`;
 }
 
 function secretIdsOf(eventName: string, requestParameters: JsonObject, filters: readonly Filter[]): string[] {

@@ -18,6 +18,7 @@ export type BrowserExclusion = (typeof BROWSER_EXCLUSIONS)[number];
 /** Complementary signals: each a reason an alert can carry besides the main threshold. */
 export const SIGNALS = ['batch-calls', 'catch-all-filter', 'batch-regions', 'access-denied'] as const;
 export type Signal = (typeof SIGNALS)[number];
+/** The Secrets Manager read APIs (the settings EVENT_NAMES picks from). */
 export const READ_API_NAMES = ['GetSecretValue', 'BatchGetSecretValue'] as const;
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

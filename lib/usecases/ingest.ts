@@ -106,6 +106,7 @@ export function publishIngestMetrics(stats: IngestStats, telemetry: Telemetry): 
   count(metrics, 'EventsDuplicate', stats.duplicates);
   count(metrics, 'EventsAboveSaturation', stats.saturated);
   count(metrics, 'EventsLate', stats.late);
+  count(metrics, 'EventsUsedBySignals', stats.usedBySignals);
   const skipped = SKIP_REASONS.reduce((s, r) => s + stats.skipped[r], 0);
   count(metrics, 'EventsSkipped', skipped);
   metrics.publishStoredMetrics();

@@ -57,7 +57,9 @@ export async function countRecords(
       store.recordOne(signal, options);
     }
     if (!p.ok) {
-      stats.skipped[p.reason]++;
+      // Failed calls counted by the access-denied signal are used, not skipped.
+      if (p.signals.length > 0) stats.usedBySignals++;
+      else stats.skipped[p.reason]++;
       continue;
     }
     stats.qualifying++;

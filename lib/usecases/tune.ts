@@ -24,7 +24,7 @@ import { MemoryWindowStore } from '../adapters/store/memory';
 import type { CountMode, DetectionConfig, GroupBy } from '../config/load';
 import { Detector, type IngestStats } from '../engine/detector';
 import type { ExceptionEntry } from '../engine/exceptions';
-import { parseKey } from '../engine/identity';
+import { parseKey, SOURCE_IDENTITY_PREFIX } from '../engine/identity';
 import type { BucketState, CountedEvent, RecordOptions, RecordOutcome } from '../engine/ports';
 import { bucketStart, bucketsPerWindow, type WindowCount, windowCounts } from '../engine/window';
 import { countRecords, type ReplayItem } from './replay';
@@ -75,7 +75,7 @@ export interface PairCount {
 }
 
 export interface KeyReport {
-  /** The grouping key: a principalId under `principal`, an ARN under `actor`. */
+  /** The grouping key: a principalId under `principal`; under `actor` an ARN or `source-identity:<value>`. */
   readonly key: string;
   /** Identity details of the key's latest event. */
   readonly userName: string;
@@ -323,6 +323,9 @@ export interface SuggestionInput {
  * docs/EXCEPTIONS.md advises; pairs that would give the same entry are merged.
  */
 export function suggestFor(input: SuggestionInput, groupBy: GroupBy): ExceptionEntry[] {
+  // A person named by source identity spans roles and sessions; exception entries match neither on it, so an entry
+  // naming the key would never match. The report still lists the key; the operator writes the exception by role.
+  if (groupBy === 'actor' && input.key.startsWith(SOURCE_IDENTITY_PREFIX)) return [];
   const field = identityField(input.key, groupBy);
   const identity = exactGlob(input.key);
   const merged = new Map<string, { entry: Omit<ExceptionEntry, 'comment'>; events: number }>();

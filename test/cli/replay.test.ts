@@ -27,7 +27,7 @@ describe('rsr replay', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^ALERT /gm)).toHaveLength(1);
     expect(r.stdout).toContain('AIDA45XCCHPPLELFTIIM');
-    expect(r.stdout).toContain('count      20 retrievals');
+    expect(r.stdout).toContain('fired      main rule: 20 secret reads in a 10-minute window (threshold 20)');
     expect(r.stdout).toMatch(/records read\s+21/);
     expect(r.stdout).toMatch(/skipped\s+other-api 1/);
   });
@@ -138,8 +138,8 @@ describe('rsr conduct', () => {
 
   it('uses one wording for the window in the header and in each alert', () => {
     const r = rsr(['replay', join(ROOT, 'test/fixtures/stratus-red-team/secretsmanager-retrieve-secrets.json')]);
-    expect(r.stdout).toContain('threshold 20 in any 10 one-minute buckets (9-minute look-back)');
-    expect(r.stdout).toContain('count      20 retrievals in 10 one-minute buckets (9-minute look-back);');
+    expect(r.stdout).toContain('10-minute window (WINDOW_MINUTES 9 + the current minute)');
+    expect(r.stdout).toContain('in a 10-minute window (threshold 20)');
     expect(r.stdout).not.toMatch(/\bin \d+ min\b/);
   });
 });

@@ -405,6 +405,18 @@ export function describeWindowStoreContract(
         });
       });
 
+      it('keeps the optional identity fields of the latest event, source identity included', async () => {
+        // Prepare
+        const role =
+          'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Dev_0123456789abcdef';
+        const optional = { sessionIssuerArn: role, sourceIdentity: 'alice', invokedBy: 'secretsmanager.amazonaws.com' };
+        // Act
+        await store.record([ev({ context: optional })], opts());
+        // Assess
+        const b = await onlyBucket(store);
+        expect(b.identity).toMatchObject(optional);
+      });
+
       it('reports first and last seen over counted events, in any arrival order', async () => {
         // Prepare
         const at = (s: number) => ev({ context: { eventTime: T0 + s * 1000 } });

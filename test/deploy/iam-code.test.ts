@@ -2,7 +2,7 @@
  * The function roles against the code: each role must hold the AWS operations its function's code sends, and
  * nothing that no code can send.
  *
- * - DynamoDB, dynamically: the real store (lib/adapters/store/dynamodb.ts) runs its methods against a local DynamoDB
+ * - DynamoDB, dynamically: the real store (lib/adapters/store/dynamodb/) runs its methods against a local DynamoDB
  *   (dynalite on 127.0.0.1) and a client middleware records which operations each store method sends. Ingest uses
  *   `record`, and with the fast path `readBuckets`, `lastAlert`, `claimAlert` and `markSent`; the evaluator uses every
  *   WindowStore method but `record`.

@@ -74,15 +74,54 @@ describe('detectionSettings', () => {
   test('fails packaging on a value the runtime would reject, with the loader message', async () => {
     // Act / Assess
     await expect(resolver('detectionSettings')(context({ threshold: 'twenty' }))).rejects.toThrow(
-      /invalid deploy parameter: THRESHOLD="twenty"/,
+      /invalid deploy parameter: --param threshold="twenty"/,
     );
   });
 
   test('fails packaging on a misspelt parameter name', async () => {
     // Act / Assess
     await expect(resolver('detectionSettings')(context({ treshold: '5' }))).rejects.toThrow(
-      /unknown deploy parameter\(s\): treshold/,
+      /unknown deploy parameter\(s\): --param treshold/,
     );
+  });
+
+  test('checks stack parameters against AWS limits and formats: one line per problem, each naming --param', async () => {
+    // Prepare
+    const bad = {
+      alertEmail: 'not-an-email',
+      ruleMaxRetryAttempts: '500',
+      noEventsHours: '200',
+      ingestBatchWindowSeconds: '0',
+      logRetentionDays: '31',
+      evaluateSchedule: 'every minute',
+      orgId: 'org-1',
+      threshold: 'abc',
+    };
+    // Act
+    const error = await Promise.resolve(resolver('detectionSettings')(context(bad))).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    // Assess
+    const lines = String(error?.message).split('\n');
+    expect(lines).toHaveLength(Object.keys(bad).length);
+    for (const name of Object.keys(bad)) {
+      expect(lines.filter((l) => l.startsWith(`invalid deploy parameter: --param ${name}=`))).toHaveLength(1);
+    }
+    expect(String(error?.message)).toContain('an integer from 0 to 185');
+    expect(String(error?.message)).toContain('an integer from 1 to 168');
+  });
+
+  test('accepts good stack parameters (batch window 0 is fine with a batch of 10)', async () => {
+    const good = {
+      alertEmail: 'soc@example.com',
+      ingestBatchSize: '10',
+      ingestBatchWindowSeconds: '0',
+      orgId: 'o-abcdef1234',
+      evaluateSchedule: 'rate(5 minutes)',
+      logRetentionDays: '365',
+    };
+    await expect(resolver('detectionSettings')(context(good))).resolves.toBeDefined();
   });
 
   test('fails packaging when inline exceptions would overflow the 4 KB Lambda environment', async () => {
@@ -120,9 +159,9 @@ describe('securityHub', () => {
   test('fails packaging on a value the evaluator would reject, naming SECURITY_HUB', async () => {
     // Act / Assess
     await expect(resolver('securityHub')(context({ securityHub: 'yes' }))).rejects.toThrow(
-      /invalid deploy parameter: SECURITY_HUB="yes".*true or false/,
+      /invalid deploy parameter: --param securityHub="yes".*true or false/,
     );
-    await expect(resolver('detectionSettings')(context({ securityHub: 'yes' }))).rejects.toThrow(/SECURITY_HUB/);
+    await expect(resolver('detectionSettings')(context({ securityHub: 'yes' }))).rejects.toThrow(/--param securityHub/);
   });
 
   test('is part of the effective settings shown by serverless print', async () => {
@@ -148,7 +187,7 @@ describe('fastPath', () => {
   test('fails packaging on a value ingest would reject, naming FAST_PATH', async () => {
     // Act / Assess
     await expect(resolver('fastPath')(context({ fastPath: 'yes' }))).rejects.toThrow(
-      /invalid deploy parameter: FAST_PATH="yes".*true or false/,
+      /invalid deploy parameter: --param fastPath="yes".*true or false/,
     );
   });
 });

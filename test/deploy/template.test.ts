@@ -710,7 +710,7 @@ describe('alarms', () => {
   test("watch the evaluator's publish failures under the namespace and service name the code uses", () => {
     // Prepare
     const handler = readFileSync(join(REPO_ROOT, 'functions', 'evaluate', 'handler.ts'), 'utf8');
-    const runtime = readFileSync(join(REPO_ROOT, 'lib', 'runtime', 'evaluate.ts'), 'utf8');
+    const runtime = readFileSync(join(REPO_ROOT, 'lib', 'usecases', 'evaluate.ts'), 'utf8');
     const alarm = props(resources.AlertPublishFailuresAlarm);
     // Assess
     expect(alarm.Namespace).toBe(NAMESPACE);

@@ -54,6 +54,17 @@ describe('investigation context', () => {
     expect(q.athenaQuery).toContain("'AIDA''; DROP TABLE x; --'");
   });
 
+  it('selects an actor keyed by source identity on that field, across roles', () => {
+    const q = queriesFor({
+      groupBy: 'actor',
+      identity: "source-identity:o'neil",
+      windowStart: '2026-01-01T00:00:00.000Z',
+      windowEnd: '2026-01-01T00:10:00.000Z',
+    });
+    expect(q.cloudTrailLakeQuery).toContain("WHERE userIdentity.sessionContext.sourceIdentity = 'o''neil'");
+    expect(q.athenaQuery).toContain("WHERE useridentity.sessioncontext.sourceidentity = 'o''neil'");
+  });
+
   it('falls back to a known region for the event-history link when the logged region is not one', () => {
     const url = eventHistoryUrl({
       accessKeyId: '',

@@ -33,6 +33,17 @@ describe('presets side by side', () => {
     ['presets/batch-regions.json', none, none, fires('batch-regions')],
     ['presets/access-denied-probe.json', none, none, fires('access-denied')],
     ['stratus-red-team/secretsmanager-batch-retrieve-secrets.json', none, none, fires('batch-calls')],
+    // Batch dumps with their per-secret entries (issue: the entries are the caller's reads under every preset).
+    ['presets/batch-filter-service-4x20.json', fires('threshold'), fires('threshold'), fires('threshold')],
+    ['presets/batch-filter-service-1x20.json', fires('threshold'), fires('threshold'), fires('threshold')],
+    ['presets/batch-filter-own-1x19.json', fires('threshold'), none, none],
+    ['presets/batch-filter-own-2x10.json', fires('threshold'), fires('threshold'), fires('threshold')],
+    ['presets/batch-list-service-3x7.json', fires('threshold'), fires('threshold'), fires('threshold')],
+    ['presets/batch-list-own-1x20.json', fires('threshold'), fires('threshold'), fires('threshold')],
+    // Who the actor is.
+    ['presets/sso-30-developers.json', none, none, none],
+    ['presets/sso-one-user-24.json', fires('threshold'), fires('threshold'), fires('threshold')],
+    ['presets/source-identity-two-roles.json', none, none, fires('threshold')],
     [
       'stratus-red-team/secretsmanager-retrieve-secrets.json',
       fires('threshold'),

@@ -63,6 +63,7 @@ const IDENTITY_STRING_FIELDS = [
   'accessKeyId',
   'sessionIssuerArn',
   'invokedBy',
+  'sourceIdentity',
 ] as const;
 
 /** Throws unless every field has the type and size limit the AccessEvent contract promises. */
@@ -147,6 +148,7 @@ describe('toAccessEvent', () => {
         mfaAuthenticated: undefined,
         fromConsole: false,
         invokedBy: '',
+        sourceIdentity: '',
       },
       secretIds: [
         'arn:aws:secretsmanager:cn-centraleast-1r:903144391865:secret:stratus-red-team-retrieve-secret-18-4Rzn83',
@@ -272,6 +274,7 @@ describe('toAccessEvent', () => {
       mfaAuthenticated: true,
       fromConsole: true,
       invokedBy: '',
+      sourceIdentity: '',
     });
     expect(appEvent.identity.mfaAuthenticated).toBe(false);
     expect(appEvent.identity.fromConsole).toBe(false);
@@ -303,6 +306,18 @@ describe('toAccessEvent', () => {
     // Assess
     expect(event.identity.userName).toBe('deploy-bot');
     expect(event.identity.invokedBy).toBe('secretsmanager.amazonaws.com');
+  });
+
+  it('reads sessionContext.sourceIdentity', () => {
+    // Prepare
+    const record = copy(consoleRecord);
+    ((record.userIdentity as JsonRecord).sessionContext as JsonRecord).sourceIdentity = 'alice';
+
+    // Act
+    const event = parse(record);
+
+    // Assess
+    expect(event.identity.sourceIdentity).toBe('alice');
   });
 
   it('uses a stable record digest as eventId when eventID is missing or not a string', () => {

@@ -16,8 +16,8 @@ import { Detector } from '../../lib/engine/detector';
 import { runEvaluation } from '../../lib/engine/evaluate';
 import type { WindowStore } from '../../lib/engine/ports';
 import { BUCKET_MS, bucketOf, bucketStart } from '../../lib/engine/window';
-import { CaseCounter } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
+import { CaseCounter } from '../support/hostile';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
 import { RecordingPublisher } from './support';
 

@@ -18,12 +18,12 @@ import type { RuntimeConfig } from '../../lib/config/load';
 import { Detector } from '../../lib/engine/detector';
 import { handleEvaluate } from '../../lib/usecases/evaluate';
 import { classifyBody, type RedriveReport, redrive } from '../../lib/usecases/redrive';
-import { envelope, readFixture, recordingTelemetry } from '../hostile/support';
 import { rsrAsync } from '../support/cli';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
+import { type HttpFaultProxy, passAll, startHttpFaultProxy } from '../support/fault-proxy';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
+import { envelope, readFixture, recordingTelemetry } from '../support/hostile';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
-import { type HttpFaultProxy, passAll, startHttpFaultProxy } from './http-fault-proxy';
 import { burst, EVALUATE_AT, eventsPerKey, INGEST_AT, RecordingPublisher, SHORT_LOOK_BACK } from './support';
 
 useDynalite();

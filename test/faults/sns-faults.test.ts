@@ -21,11 +21,11 @@ import type { Alert } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
 import { PublishError } from '../../lib/engine/errors';
 import { handleEvaluate } from '../../lib/usecases/evaluate';
-import { recordingTelemetry } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
+import { type Decision, type HttpFaultProxy, passAll, startHttpFaultProxy } from '../support/fault-proxy';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
+import { recordingTelemetry } from '../support/hostile';
 import { testConfig } from '../support/records';
-import { type Decision, type HttpFaultProxy, passAll, startHttpFaultProxy } from './http-fault-proxy';
 import { burst, deliverUntilDone, EVALUATE_AT, failingStore, identities, messagesOf, SHORT_LOOK_BACK } from './support';
 
 useDynalite();

@@ -17,11 +17,18 @@ import { StoreError } from '../../lib/engine/errors';
 import type { WindowStore } from '../../lib/engine/ports';
 import { handleEvaluate } from '../../lib/usecases/evaluate';
 import { handleIngest } from '../../lib/usecases/ingest';
-import { CaseCounter, envelope, recordingTelemetry } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
-import { SERVER_ERROR, THROTTLED } from '../support/fault-proxy';
+import {
+  type Decision,
+  type HttpFaultProxy,
+  passAll,
+  SERVER_ERROR,
+  seeded,
+  startHttpFaultProxy,
+  THROTTLED,
+} from '../support/fault-proxy';
+import { CaseCounter, envelope, recordingTelemetry } from '../support/hostile';
 import { testConfig } from '../support/records';
-import { type Decision, type HttpFaultProxy, passAll, seeded, startHttpFaultProxy } from './http-fault-proxy';
 import {
   burst,
   deliverSqs,

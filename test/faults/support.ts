@@ -7,7 +7,7 @@ import type { Alert, Notification } from '../../lib/engine/alert';
 import type { Detector } from '../../lib/engine/detector';
 import type { AlertPublisher, WindowStore } from '../../lib/engine/ports';
 import { handleIngest } from '../../lib/usecases/ingest';
-import { envelope, recordingTelemetry, sqsRecord } from '../hostile/support';
+import { envelope, recordingTelemetry, sqsRecord } from '../support/hostile';
 import { BASE_TIME, secretsRecord } from '../support/records';
 
 /** Reads of one burst: `perIdentity` GetSecretValue calls per identity, 5 s apart, starting at BASE_TIME. */

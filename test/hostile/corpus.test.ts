@@ -11,7 +11,6 @@ import type { SkipReason } from '../../lib/engine/event';
 import { STRING_MAX_CHARS, toAccessEvent, USER_AGENT_MAX_CHARS, unwrapDocument } from '../../lib/engine/records';
 import { bucketOf } from '../../lib/engine/window';
 import { handleIngest } from '../../lib/usecases/ingest';
-import { testConfig } from '../support/records';
 import {
   BASE_NOW,
   baseRecord,
@@ -21,7 +20,8 @@ import {
   readFixture,
   recordingTelemetry,
   sqsBatch,
-} from './support';
+} from '../support/hostile';
+import { testConfig } from '../support/records';
 
 interface Expectation {
   readonly received: number;

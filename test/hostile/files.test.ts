@@ -14,7 +14,7 @@ import { loadConfig } from '../../lib/config/load';
 import type { InputError } from '../../lib/engine/errors';
 import { toAccessEvent } from '../../lib/engine/records';
 import { replay } from '../../lib/usecases/replay';
-import { baseRecord, CaseCounter, expectBalanced, FIXTURES } from './support';
+import { baseRecord, CaseCounter, expectBalanced, FIXTURES } from '../support/hostile';
 
 const cases = new CaseCounter();
 afterAll(() => console.log(cases.report('hostile files (property)')));

@@ -17,8 +17,16 @@ import {
   unwrapDocument,
 } from '../../lib/engine/records';
 import { handleIngest } from '../../lib/usecases/ingest';
+import {
+  BASE_NOW,
+  baseRecord,
+  CaseCounter,
+  envelope,
+  expectBalanced,
+  recordingTelemetry,
+  sqsBatch,
+} from '../support/hostile';
 import { testConfig } from '../support/records';
-import { BASE_NOW, baseRecord, CaseCounter, envelope, expectBalanced, recordingTelemetry, sqsBatch } from './support';
 
 const cases = new CaseCounter();
 afterAll(() => console.log(cases.report('hostile records (property)')));

@@ -6,8 +6,8 @@
 import { MemoryWindowStore } from '../../lib/adapters/store/memory';
 import { Detector, type IngestStats } from '../../lib/engine/detector';
 import { handleIngest } from '../../lib/usecases/ingest';
+import { baseRecord, envelope, expectBalanced, recordingTelemetry, sqsRecord } from '../support/hostile';
 import { testConfig } from '../support/records';
-import { baseRecord, envelope, expectBalanced, recordingTelemetry, sqsRecord } from './support';
 
 const detector = new Detector(testConfig());
 

@@ -31,14 +31,16 @@ describe('renderSubject', () => {
     // Act
     const subject = renderSubject(stratusAlert());
     // Assess
-    expect(subject).toBe('[RSR] Rapid secret retrieval: christophe (20 in 10 min)');
+    expect(subject).toBe('[RSR] Rapid secret retrieval: christophe (20 secret reads in 10 min)');
   });
 
   it('marks continuations and lower-bound counts', () => {
     // Act
     const subject = renderSubject(continuationAlert());
     // Assess
-    expect(subject).toBe('[RSR] Rapid secret retrieval continues: app-backend/i-0abc123def4567890 (250+ in 10 min)');
+    expect(subject).toBe(
+      '[RSR] Rapid secret retrieval continues: app-backend/i-0abc123d... (250+ distinct secrets in 10 min)',
+    );
   });
 
   it.each([
@@ -52,7 +54,7 @@ describe('renderSubject', () => {
     // Act
     const subject = renderSubject(withIdentity(identity, { count: 123_456, countIsLowerBound: true }));
     // Assess
-    expect(subject).toMatch(/^\[RSR\] Rapid secret retrieval: .+ \(123456\+ in 10 min\)$/);
+    expect(subject).toMatch(/^\[RSR\] Rapid secret retrieval: .+ \(123456\+ secret reads in 10 min\)$/);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
     expect(subject.length).toBeLessThan(100);
     expect(subject).not.toMatch(/[<>`]|:\/\//);
@@ -89,7 +91,7 @@ describe('renderText', () => {
     expect(text).toContain('Account: 903144391865');
     expect(text).toContain('Access key: AKIA1JMTHE9ZMZMWG0MG (AKIA: long-term access key of an IAM user)');
     // how many
-    expect(text).toContain('christophe made 20 secret reads within 10 minutes; the threshold is 20.');
+    expect(text).toContain('christophe: 20 secret reads, within a 10-minute window.');
     expect(text).toContain('Distinct secrets: 20');
     expect(text).toContain('- GetSecretValue: 20');
     expect(text).not.toContain('lower bound');
@@ -124,7 +126,9 @@ describe('renderText', () => {
     // Act
     const text = renderText(continuationAlert());
     // Assess
-    expect(text).toContain('app-backend/i-0abc123def4567890 read at least 250 distinct secrets within 10 minutes');
+    expect(text).toContain(
+      'app-backend/i-0abc123def4567890: at least 250 distinct secrets read, within a 10-minute window',
+    );
     expect(text).toContain('The count is a lower bound');
     expect(text).toContain('Access key: ASIA4EXAMPLETEMPKEY1 (ASIA: temporary credentials from STS)');
     expect(text).toContain('This burst was first reported as 5d2c8f1a0e9b7c6d4a3f2e1d0c9b8a76');
@@ -192,7 +196,7 @@ describe('renderChatbot', () => {
         additionalContext: { alertId: '3f9c2a7d5e1b4c60a8d7e2f1b0c9d8e7', count: '20', accountId: '903144391865' },
       },
     });
-    expect(chat.content.title).toBe('Rapid secret retrieval: `christophe` (20 in 10 min)');
+    expect(chat.content.title).toBe('Rapid secret retrieval: `christophe` (20 secret reads in 10 min)');
     expect(chat.content.description).toContain('`AKIA1JMTHE9ZMZMWG0MG`');
     expect(chat.content.description).toContain('`253.201.144.253` ×20');
     // Secret ARNs are shown by name so the cut values stay distinguishable.

@@ -5,11 +5,12 @@
  */
 import { BatchImportFindingsCommand, InvalidAccessException, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type ImportLog, SecurityHubPublisher, toFinding } from '../../lib/adapters/notify/securityhub';
+import { SecurityHubPublisher, toFinding } from '../../lib/adapters/notify/securityhub';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { PublishError } from '../../lib/engine/errors';
 import type { Investigation } from '../../lib/engine/investigate';
 import type { AlertPublisher } from '../../lib/engine/ports';
+import { recordingLogger } from '../support/logger';
 import { continuationAlert, hostileAlert, overflowSummary, stratusAlert } from './fixtures';
 
 const TARGET = { accountId: '111122223333', region: 'us-east-1' } as const;
@@ -52,11 +53,6 @@ class FakeSnsPublisher implements AlertPublisher {
     this.order.push(`sns:${n.alertId}`);
     this.published.push(n);
   }
-}
-
-function recordingLog(): ImportLog & { calls: { message: string; data: Record<string, unknown> }[] } {
-  const calls: { message: string; data: Record<string, unknown> }[] = [];
-  return { calls, error: (message, data) => calls.push({ message, data }) };
 }
 
 /** Characters neutralize() must never let through: controls, bidi overrides, zero-width characters. */
@@ -187,7 +183,7 @@ describe('SecurityHubPublisher (mocked Security Hub client)', () => {
   function setup() {
     const order: string[] = [];
     const inner = new FakeSnsPublisher(order);
-    const log = recordingLog();
+    const log = recordingLogger();
     const target = { client: new SecurityHubClient({ region: 'us-east-1' }), ...TARGET };
     const publisher = new SecurityHubPublisher(inner, target, log);
     return { order, inner, log, publisher };
@@ -229,6 +225,7 @@ describe('SecurityHubPublisher (mocked Security Hub client)', () => {
     expect(publisher.failures).toBe(2);
     expect(log.calls).toHaveLength(2);
     expect(log.calls[0]).toEqual({
+      level: 'error',
       message: 'security hub import failed; the alert was delivered by SNS',
       data: { alertId: alert.alertId, error: cause },
     });
@@ -292,7 +289,7 @@ describe('SecurityHubPublisher after a failure', () => {
     const publisher = new SecurityHubPublisher(
       { publish: async (n) => void sent.push(n.alertId) },
       { client, accountId: '123456789012', region: 'us-east-1' },
-      { error: () => {} },
+      recordingLogger(),
       () => now,
       60_000,
     );

@@ -82,7 +82,7 @@ describe('SnsPublisher with fauxqs', () => {
     const raw = await receiveOne(rawQueueUrl);
     const bodies = protocolBodies(raw.Body as string);
     expect(validateSnsMessage({ Message: raw.Body, MessageStructure: 'json' })).toEqual([]);
-    expect(bodies.email).toContain('christophe made 20 secret reads within 10 minutes');
+    expect(bodies.email).toContain('christophe: 20 secret reads, within a 10-minute window');
     expect(bodies.email).toContain('WHAT TO CHECK NEXT');
     expect(bodies.default).toBe(bodies.email);
     const chat = JSON.parse(bodies.https as string) as ChatbotNotification;
@@ -102,7 +102,7 @@ describe('SnsPublisher with fauxqs', () => {
       MessageAttributes: Record<string, { Type: string; Value: string }>;
     };
     expect(envelope.Type).toBe('Notification');
-    expect(envelope.Subject).toBe('[RSR] Rapid secret retrieval: christophe (20 in 10 min)');
+    expect(envelope.Subject).toBe('[RSR] Rapid secret retrieval: christophe (20 secret reads in 10 min)');
     expect(envelope.Message).toBe(raw.Body);
     expect(envelope.MessageAttributes.severity).toEqual({ Type: 'String', Value: 'medium' });
   });

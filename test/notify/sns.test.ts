@@ -2,22 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildSnsMessage } from '../../lib/adapters/notify/render';
-import { type PublisherLogger, SnsPublisher } from '../../lib/adapters/notify/sns';
+import { SnsPublisher } from '../../lib/adapters/notify/sns';
 import type { Alert } from '../../lib/engine/alert';
 import { PublishError } from '../../lib/engine/errors';
+import { recordingLogger } from '../support/logger';
 import { overflowSummary, stratusAlert } from './fixtures';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:rapid-secret-retrieval';
-
-function recordingLogger(): PublisherLogger & { calls: { level: string; message: string; data: unknown }[] } {
-  const calls: { level: string; message: string; data: unknown }[] = [];
-  const at =
-    (level: string) =>
-    (message: string, ...data: Record<string, unknown>[]) => {
-      calls.push({ level, message, data: data[0] });
-    };
-  return { calls, info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 describe('SnsPublisher (mocked SDK)', () => {
   const sns = mockClient(SNSClient);

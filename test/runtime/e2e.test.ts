@@ -29,7 +29,14 @@ import type { AlertPublisher } from '../../lib/engine/ports';
 import { handleEvaluate } from '../../lib/usecases/evaluate';
 import { handleIngest } from '../../lib/usecases/ingest';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
-import { type FaultProxy, SERVER_ERROR, startFaultProxy, THROTTLED } from '../support/fault-proxy';
+import {
+  type Decision,
+  type HttpFaultProxy,
+  passAll,
+  SERVER_ERROR,
+  startHttpFaultProxy,
+  THROTTLED,
+} from '../support/fault-proxy';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
 import { eventBridgeEnvelope, testConfig } from '../support/records';
 
@@ -311,19 +318,19 @@ describe('ingest fast path (dynalite + fauxqs)', () => {
 });
 
 describe('DynamoDB faults (proxy in front of dynalite)', () => {
-  let proxy: FaultProxy;
+  let proxy: HttpFaultProxy;
   beforeAll(async () => {
-    proxy = await startFaultProxy(process.env.AWS_ENDPOINT_URL_DYNAMODB as string);
+    proxy = await startHttpFaultProxy(process.env.AWS_ENDPOINT_URL_DYNAMODB as string);
   });
   afterAll(async () => proxy?.close());
   afterEach(() => {
-    proxy.mode = { kind: 'pass' };
+    proxy.decide = passAll;
   });
 
   const viaProxy = () => new Client({ endpoint: proxy.endpoint, maxAttempts: 2, retryMode: 'standard' });
 
   it.each([
-    ['connection refused', { kind: 'refuse' } as const],
+    ['connection reset', 'reset' as Decision],
     ['throttling', THROTTLED],
     ['HTTP 500', SERVER_ERROR],
   ])('throws a StoreError on %s, and after the retry nothing is double counted', async (_name, fault) => {
@@ -331,12 +338,12 @@ describe('DynamoDB faults (proxy in front of dynalite)', () => {
     const { config, store, detector, publisher } = await setup({}, viaProxy());
     const half = reads.slice(0, 10);
     for (const r of half) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
-    proxy.mode = fault;
+    proxy.decide = () => fault;
     // Act
     const failure = await handleIngest(envelope(reads[10]), { detector, store, telemetry }, INGEST_AT).catch(
       (e: unknown) => e,
     );
-    proxy.mode = { kind: 'pass' };
+    proxy.decide = passAll;
     // AWS retries the failed invocation; an at-least-once redelivery of everything comes on top.
     for (const r of reads.slice(10)) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
     for (const r of half) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);

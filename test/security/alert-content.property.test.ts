@@ -17,8 +17,8 @@ import type { Alert, Notification } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
 import { runEvaluation } from '../../lib/engine/evaluate';
 import { replay } from '../../lib/usecases/replay';
-import { CaseCounter } from '../hostile/support';
 import { freshTable, testClient, useDynalite } from '../support/dynalite';
+import { CaseCounter } from '../support/hostile';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
 
 useDynalite();

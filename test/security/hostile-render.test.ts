@@ -19,8 +19,8 @@ import { formatNotification } from '../../lib/cli/format';
 import type { GroupBy } from '../../lib/config/load';
 import type { Alert } from '../../lib/engine/alert';
 import { replay } from '../../lib/usecases/replay';
-import { readFixture } from '../hostile/support';
 import { rsrAsync } from '../support/cli';
+import { readFixture } from '../support/hostile';
 import { testConfig } from '../support/records';
 
 const attack = readFixture<{ record: Record<string, unknown> }>('hostile', 'render-attack.json').record;

@@ -82,7 +82,7 @@ describe('createTable on dynalite', () => {
     const error = await createTable(client, name, { log: recordingLog(), pollMs: 10 }).catch((e: unknown) => e);
     // Assess
     expect(error).toBeInstanceOf(StoreError);
-    expect(String((error as StoreError).cause)).toContain('key schema');
+    expect((error as StoreError).message).toContain('key schema');
   });
 });
 

@@ -1,78 +1,116 @@
 /**
- * A TCP proxy on 127.0.0.1 in front of a local server, for fault injection: pass traffic through, refuse
- * connections (as if the service were down), or answer every HTTP request with a given status and body (5xx,
- * DynamoDB throttling). Only loopback addresses are involved.
+ * An HTTP proxy on 127.0.0.1 that decides per request what happens to it: pass it on, answer with an error status,
+ * reset the connection, or pass it on and then cut the connection before the answer reaches the caller (the request
+ * took effect, the caller sees a network error: the ambiguous case a timeout produces). It sees each request, so a
+ * fault can target one DynamoDB operation (X-Amz-Target) or hit requests at random. The one fault proxy of the tests;
+ * only loopback addresses are involved.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 
-export type FaultMode =
-  | { readonly kind: 'pass' }
-  | { readonly kind: 'refuse' }
-  | {
-      readonly kind: 'http';
-      readonly status: number;
-      readonly body: string;
-      readonly headers?: Record<string, string>;
-    };
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** DynamoDB operation (`UpdateItem`, `Query`, ...) from X-Amz-Target, when present. */
+  readonly operation: string | undefined;
+}
 
-export interface FaultProxy {
+export type Decision =
+  | 'pass'
+  | 'reset'
+  | 'drop-response'
+  | { readonly status: number; readonly body: string; readonly headers?: Record<string, string> };
+
+export interface HttpFaultProxy {
   readonly endpoint: string;
-  mode: FaultMode;
-  /** Requests answered with a fault or refused since start. */
-  readonly faults: number;
+  /** Decides the fate of each request; replace it at any time. */
+  decide: (request: ProxiedRequest) => Decision;
+  /** Requests that got something other than `pass`, by kind. */
+  readonly faults: { status: number; reset: number; dropResponse: number };
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const url = new URL(target);
+export const passAll = (): Decision => 'pass';
+
+export async function startHttpFaultProxy(target: string): Promise<HttpFaultProxy> {
+  const upstream = new URL(target);
   const sockets = new Set<Socket>();
-  let faults = 0;
-  const state: { mode: FaultMode } = { mode: { kind: 'pass' } };
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => {});
-    const mode = state.mode;
-    if (mode.kind === 'refuse') {
-      faults++;
-      client.resetAndDestroy();
-      return;
-    }
-    if (mode.kind === 'http') {
-      client.once('data', () => {
-        faults++;
-        const headers = { 'content-type': 'application/x-amz-json-1.0', ...mode.headers };
-        const head = Object.entries(headers)
-          .map(([k, v]) => `${k}: ${v}\r\n`)
-          .join('');
-        client.end(
-          `HTTP/1.1 ${mode.status} Fault\r\n${head}content-length: ${Buffer.byteLength(mode.body)}\r\nconnection: close\r\n\r\n${mode.body}`,
-        );
-      });
-      return;
-    }
-    const upstream = connect(Number(url.port), url.hostname);
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+  const faults = { status: 0, reset: 0, dropResponse: 0 };
+  const state: { decide: (r: ProxiedRequest) => Decision } = { decide: passAll };
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const targetHeader = req.headers['x-amz-target'];
+      const info: ProxiedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: body.toString('utf8'),
+        operation: typeof targetHeader === 'string' ? targetHeader.split('.').pop() : undefined,
+      };
+      const decision = state.decide(info);
+      if (decision === 'reset') {
+        faults.reset++;
+        req.socket.destroy();
+        return;
+      }
+      if (typeof decision === 'object') {
+        faults.status++;
+        res.writeHead(decision.status, {
+          'content-type': 'application/x-amz-json-1.0',
+          connection: 'close',
+          ...decision.headers,
+        });
+        res.end(decision.body);
+        return;
+      }
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          if (decision === 'drop-response') {
+            // Let the upstream finish the request, then cut the caller off before any byte of the answer.
+            answer.resume();
+            answer.on('end', () => {
+              faults.dropResponse++;
+              req.socket.destroy();
+            });
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => req.socket.destroy());
+      forward.end(body);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    get mode() {
-      return state.mode;
+    get decide() {
+      return state.decide;
     },
-    set mode(m: FaultMode) {
-      state.mode = m;
-      // Kept-alive connections would bypass the new mode: drop them.
-      for (const s of sockets) s.destroy();
+    set decide(fn: (r: ProxiedRequest) => Decision) {
+      state.decide = fn;
     },
-    get faults() {
-      return faults;
-    },
+    faults,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -81,8 +119,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 }
 
-export const THROTTLED: FaultMode = {
-  kind: 'http',
+/** A small deterministic generator (mulberry32), so that a random fault schedule can be replayed from its seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** DynamoDB's throttling answer. */
+export const THROTTLED: Decision = {
   status: 400,
   body: JSON.stringify({
     __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
@@ -90,8 +140,8 @@ export const THROTTLED: FaultMode = {
   }),
 };
 
-export const SERVER_ERROR: FaultMode = {
-  kind: 'http',
+/** A DynamoDB server error. */
+export const SERVER_ERROR: Decision = {
   status: 500,
   body: JSON.stringify({
     __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',

@@ -13,6 +13,8 @@ import {
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { Alert, Notification } from '../../engine/alert';
+import { reasonLine, reasonsOf } from '../../engine/headline';
+import type { Logger } from '../../engine/logger';
 import type { AlertPublisher } from '../../engine/ports';
 import { renderSubject } from './render';
 import { neutralize } from './sanitize';
@@ -23,10 +25,6 @@ export interface SecurityHubTarget {
   readonly accountId: string;
   readonly region: string;
   readonly partition?: string;
-}
-
-export interface ImportLog {
-  error(message: string, data: Record<string, unknown>): void;
 }
 
 /** The ASFF finding for an alert. Pure. */
@@ -50,7 +48,9 @@ export function toFinding(
     Severity: { Label: 'MEDIUM', Original: String(a.riskScore) },
     Title: renderSubject(a).slice(0, 256),
     Description: neutralize(
-      `${a.identity} made ${a.count} Secrets Manager retrievals (${(a.reasons ?? ['threshold']).join(', ')}) in ${a.windowMinutes + 1} minutes, ` +
+      `${a.identity}: ${reasonsOf(a)
+        .map((r, i) => reasonLine(r, i === 0 && a.countIsLowerBound))
+        .join('; ')} — within a ${a.windowMinutes + 1}-minute window; ` +
         `${a.distinctSecrets} distinct secrets, from ${a.sourceIps.map((s) => s.value).join(', ') || 'unknown addresses'}.`,
       1024,
     ),
@@ -87,7 +87,7 @@ export class SecurityHubPublisher implements AlertPublisher {
   constructor(
     private readonly inner: AlertPublisher,
     private readonly target: SecurityHubTarget,
-    private readonly log: ImportLog,
+    private readonly log: Logger,
     private readonly clock: () => number = Date.now,
     private readonly pauseMs = 5 * 60_000,
   ) {}

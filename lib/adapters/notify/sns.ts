@@ -7,22 +7,16 @@ import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-s
 import type { HttpsFormat } from '../../config/load';
 import type { Notification } from '../../engine/alert';
 import { PublishError } from '../../engine/errors';
+import type { Logger } from '../../engine/logger';
 import type { AlertPublisher } from '../../engine/ports';
 import { buildSnsMessage } from './render';
 import { validateSnsMessage } from './validate';
-
-/** The subset of a structured logger (Powertools Logger fits) the publisher uses: a fixed message plus data. */
-export interface PublisherLogger {
-  info(message: string, ...data: Record<string, unknown>[]): void;
-  warn(message: string, ...data: Record<string, unknown>[]): void;
-  error(message: string, ...data: Record<string, unknown>[]): void;
-}
 
 export interface SnsPublisherOptions {
   readonly client: SNSClient;
   readonly topicArn: string;
   readonly httpsFormat: HttpsFormat;
-  readonly logger?: PublisherLogger;
+  readonly logger?: Logger;
 }
 
 /** SNS FIFO: deduplication ids are at most 128 characters of [A-Za-z0-9] and punctuation. */
@@ -47,7 +41,7 @@ export class SnsPublisher implements AlertPublisher {
   private readonly client: SNSClient;
   private readonly topicArn: string;
   private readonly httpsFormat: HttpsFormat;
-  private readonly logger: PublisherLogger | undefined;
+  private readonly logger: Logger | undefined;
   private readonly fifo: boolean;
 
   constructor(options: SnsPublisherOptions) {

@@ -48,7 +48,9 @@ async function waitActive(client: DynamoDBClient, tableName: string, pollMs: num
     const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexesReady = (table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
     if (table?.TableStatus === 'ACTIVE' && indexesReady) return table;
-    if (Date.now() >= deadline) throw new Error(`table ${tableName} not ACTIVE after ${timeoutMs} ms`);
+    if (Date.now() >= deadline) {
+      throw new StoreError('createTable', { detail: `table ${tableName} not ACTIVE after ${timeoutMs} ms` });
+    }
     await sleep(pollMs);
   }
 }
@@ -97,7 +99,7 @@ export async function createTable(
     throw new StoreError('createTable', { cause: error });
   }
   const wrong = mismatch(table);
-  if (wrong) throw new StoreError('createTable', { cause: new Error(`table ${tableName} exists but its ${wrong}`) });
+  if (wrong) throw new StoreError('createTable', { detail: `table ${tableName} exists but its ${wrong}` });
   await ensureTtl(client, tableName, log);
   log.info(outcome === 'created' ? 'table created' : 'table exists', { tableName, ttlAttribute: TTL_ATTRIBUTE });
   return outcome;

@@ -59,6 +59,7 @@ export function identityOf(c: BucketIdentity): BucketIdentity {
     ...(c.fromConsole ? { fromConsole: true } : {}),
     ...(c.invokedBy ? { invokedBy: c.invokedBy } : {}),
     ...(c.vpcEndpointId ? { vpcEndpointId: c.vpcEndpointId } : {}),
+    ...(c.sourceIdentity ? { sourceIdentity: c.sourceIdentity } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The DynamoDB table behind the window store, as data: `createTable` (lib/adapters/store/create-table.ts), the tests and the
  * CloudFormation template all build the table from these constants, so they cannot drift apart.
- * docs/table-design.md explains the layout; lib/adapters/store/dynamodb.ts is the only reader and writer of items.
+ * docs/table-design.md explains the layout; lib/adapters/store/dynamodb/ is the only reader and writer of items.
  *
  * Also here: the item-size rules AWS bills by, so that benchmarks and tests compute write units the way AWS does
  * (dynalite's ConsumedCapacity leaves out index writes and failed conditional writes).

@@ -74,11 +74,11 @@ export function nonZeroSkips(stats: IngestStats): Partial<Record<SkipReason, num
 }
 
 /**
- * The bookkeeping every entry point keeps, whatever the input: each record received is either qualifying or skipped
- * under exactly one reason, and each qualifying one is counted, a duplicate, or above saturation.
+ * The bookkeeping every entry point keeps, whatever the input: each record received is qualifying, used by a signal
+ * only, or skipped under exactly one reason, and each qualifying one is counted, a duplicate, or above saturation.
  */
 export function expectBalanced(stats: IngestStats): void {
-  expect(stats.received).toBe(stats.qualifying + skippedTotal(stats));
+  expect(stats.received).toBe(stats.qualifying + stats.usedBySignals + skippedTotal(stats));
   expect(stats.qualifying).toBe(stats.counted + stats.duplicates + stats.saturated);
   for (const reason of SKIP_REASONS) expect(Number.isInteger(stats.skipped[reason])).toBe(true);
 }

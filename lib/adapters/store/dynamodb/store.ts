@@ -1,0 +1,482 @@
+/**
+ * WindowStore on DynamoDB: the only class that talks to the SDK (layout and costs: docs/table-design.md; table
+ * definition: ../table.ts). Policy lives in the pure modules beside it: item layout (layout.ts), expressions
+ * (expressions.ts), page planning (plan.ts) and the claim codec (claim-codec.ts).
+ *
+ * WindowStore on DynamoDB (layout and costs: docs/table-design.md; table definition: ./table.ts).
+ *
+ * Hot path: one conditional UpdateItem per counted event on a small item of the (key, minute) bucket. Everything
+ * that must be atomic (dedup, the saturation cap, the per-field value cap, min/max of first/last seen) is a condition
+ * on that one item, so no transactions are needed (dynalite has none and they would cost double). The update is
+ * planned from this container's last view of the bucket (from the previous write's ALL_NEW); the condition asserts
+ * exactly the parts of the view the plan relies on, so a stale view only costs a retry (re-read, re-plan), never a
+ * wrong count. Above saturation the container short-circuits to 'saturated' from memory without calling DynamoDB.
+ *
+ * A busy bucket is split into pages of about 1 KB, so that each write is billed one unit however many eventIds and
+ * tokens the bucket holds: the write that fills a page freezes it (`fz`), and later events go to the next page. A
+ * frozen page never changes again, so what a container read of it is exact forever; only the open page needs
+ * conditions. Reads merge the pages.
+ *
+ * Every SDK error except ConditionalCheckFailedException (an expected outcome) leaves as StoreError(operation).
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { StoreError } from '../../../engine/errors';
+import type {
+  AlertClaim,
+  BucketState,
+  CountedEvent,
+  RecordOptions,
+  RecordOutcome,
+  WindowStore,
+} from '../../../engine/ports';
+import { ACTIVE_SHARDS, PENDING_INDEX } from '../table';
+import { claimDigest, claimOf, encodeNotification } from './claim-codec';
+import { Expression } from './expressions';
+import {
+  A,
+  bucketItemKey,
+  bucketLive,
+  bucketOfPartition,
+  bucketPartition,
+  bucketStateOf,
+  C,
+  claimItemKey,
+  hex,
+  type Item,
+  idDigest,
+  isLive,
+  MAX_ATTEMPTS,
+  MAX_BATCH_ROUNDS,
+  MAX_RANGE_BUCKETS,
+  num,
+  numberOf,
+  PAGE_BYTES,
+  PAGE_SEPARATOR,
+  PENDING_PARTITION,
+  pageOf,
+  SIDE_TTL_MARGIN_SECONDS,
+  seconds,
+  sideItemKey,
+  str,
+  stringOf,
+} from './layout';
+import { advance, type BucketView, EMPTY_PAGE, NEW_BUCKET, pageSnapshot, planRecord, quietRepeat } from './plan';
+
+export interface DynamoDbWindowStoreOptions {
+  readonly tableName: string;
+  /** UpdateItem/Query calls in flight per store call (BatchWriteItem cannot do conditional updates). */
+  readonly concurrency?: number;
+  /** Buckets whose view is kept per container; the saturated ones make the hot path free. */
+  readonly cacheSize?: number;
+  /**
+   * activeKeys reads every bucket item of the look-back anyway (a Query bills whole items); readBuckets calls with
+   * the same (fromBucket, toBucket, now) within this many ms are served from those items instead of paying another
+   * read per (key, bucket). 0 turns it off. Any record() through this store drops them.
+   */
+  readonly lookBackReuseMs?: number;
+  /** Page size target (default PAGE_BYTES); tests set it small to exercise paging with few events. */
+  readonly pageBytes?: number;
+}
+
+// ---- plumbing ----------------------------------------------------------------------------------------------------
+
+const CONDITION_FAILED = Symbol('condition failed');
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const itemId = (item: Item) => `${stringOf(item[A.pk])}\u0000${stringOf(item[A.sk])}`;
+
+function bucketRange(fromBucket: number, toBucket: number): number[] {
+  if (toBucket < fromBucket) return [];
+  if (toBucket - fromBucket >= MAX_RANGE_BUCKETS) {
+    throw new RangeError(`bucket range ${fromBucket}..${toBucket} exceeds ${MAX_RANGE_BUCKETS} minutes`);
+  }
+  return Array.from({ length: toBucket - fromBucket + 1 }, (_, i) => fromBucket + i);
+}
+
+/** Pages of each (key, bucket), grouped from Query or BatchGet results. */
+type PagesByKey = Map<string, Map<number, Item[]>>;
+
+function groupPages(items: Iterable<Item>, into: PagesByKey = new Map()): PagesByKey {
+  for (const item of items) {
+    const { key } = pageOf(item);
+    const bucket = bucketOfPartition(stringOf(item[A.pk]));
+    let buckets = into.get(key);
+    if (!buckets) {
+      buckets = new Map();
+      into.set(key, buckets);
+    }
+    const pages = buckets.get(bucket) ?? [];
+    pages.push(item);
+    buckets.set(bucket, pages);
+  }
+  return into;
+}
+
+export class DynamoDbWindowStore implements WindowStore {
+  private readonly table: string;
+  private readonly concurrency: number;
+  private readonly cacheSize: number;
+  /** `bucket␀key` -> view, in least-recently-used order; lives as long as the Lambda container. */
+  private readonly views = new Map<string, BucketView>();
+  private readonly lookBackReuseMs: number;
+  private readonly pageBytes: number;
+  /** The pages the last activeKeys call read, for readBuckets of the same evaluation. */
+  private lookBack: { from: number; to: number; now: number; readAt: number; pages: PagesByKey } | undefined;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    options: DynamoDbWindowStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.concurrency = options.concurrency ?? 16;
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.lookBackReuseMs = options.lookBackReuseMs ?? 60_000;
+    this.pageBytes = options.pageBytes ?? PAGE_BYTES;
+  }
+
+  // ---- counting ----
+
+  async record(batch: readonly CountedEvent[], options: RecordOptions): Promise<RecordOutcome[]> {
+    this.lookBack = undefined;
+    // Events of one (key, bucket) go one after the other (they would only race each other); buckets in parallel.
+    const groups = new Map<string, number[]>();
+    batch.forEach((e, i) => {
+      const id = `${e.bucket}\u0000${e.key}`;
+      const group = groups.get(id);
+      if (group) group.push(i);
+      else groups.set(id, [i]);
+    });
+    const outcomes = new Array<RecordOutcome>(batch.length);
+    await mapLimit([...groups.values()], this.concurrency, async (indices) => {
+      for (const i of indices) outcomes[i] = await this.recordOne(batch[i] as CountedEvent, options);
+    });
+    return outcomes;
+  }
+
+  private async recordOne(e: CountedEvent, { saturation, now }: RecordOptions): Promise<RecordOutcome> {
+    if (e.key.includes(PAGE_SEPARATOR)) {
+      throw new StoreError('record', { cause: new RangeError('a grouping key may not contain U+001F') });
+    }
+    const cacheKey = `${e.bucket}\u0000${e.key}`;
+    let view = this.views.get(cacheKey) ?? NEW_BUCKET;
+    if (view.open.saturated) return 'saturated'; // the per-container short-circuit: no call at all
+    const id = idDigest(e.eventId);
+    if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate'; // ids are never forgotten
+    if (quietRepeat(e, view, saturation)) return 'counted';
+    const spilled = new Set<string>();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const plan = planRecord(e, id, view, saturation, this.pageBytes);
+      const texts = [...plan.spill].filter(([name]) => !spilled.has(name));
+      if (texts.length > 0) {
+        await this.writeSide(e, texts);
+        for (const [name] of texts) spilled.add(name);
+      }
+      const written = await this.update('record', {
+        ...plan.expression.input(this.table, bucketItemKey(e.key, e.bucket, view.page)),
+        ReturnValues: 'ALL_NEW',
+      });
+      if (written !== CONDITION_FAILED) {
+        this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
+        return 'counted';
+      }
+      // A true duplicate or saturation, a page frozen meanwhile, or a stale view: read the bucket and decide.
+      // Repeated conflicts mean several writers on one hot bucket: back off a little, with jitter.
+      if (attempt > 0) await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
+      view = await this.refresh(e.key, e.bucket, view);
+      this.remember(cacheKey, view, now);
+      if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate';
+      if (view.open.saturated) return 'saturated';
+    }
+    throw new StoreError('record', { cause: new Error(`no stable view after ${MAX_ATTEMPTS} attempts`) });
+  }
+
+  /** Value texts that are not kept in the page (rare: only values new to a bucket after its first event). */
+  private async writeSide(e: CountedEvent, texts: readonly [string, string][]): Promise<void> {
+    const x = new Expression();
+    for (const [name, text] of texts) x.set(name, str(text));
+    x.set(A.exp, num(e.expiresAt + SIDE_TTL_MARGIN_SECONDS));
+    await this.update('record', x.input(this.table, sideItemKey(e.key, e.bucket)));
+  }
+
+  /**
+   * Brings `view` up to date: reads (strongly consistent) the page it holds open and, while that turns out frozen,
+   * the next one. Pages before `view.page` are frozen and need no read. (GetItem only: the ingest role needs no Query.)
+   */
+  private async refresh(key: string, bucket: number, view: BucketView): Promise<BucketView> {
+    let current: BucketView = { ...view, open: EMPTY_PAGE };
+    for (;;) {
+      const item = await this.getItem('record', bucketItemKey(key, bucket, current.page));
+      const page = pageSnapshot(item);
+      const next = advance(current, current.page, page);
+      if (next.page === current.page) return next;
+      current = next;
+    }
+  }
+
+  private remember(cacheKey: string, view: BucketView, now: number): void {
+    this.views.delete(cacheKey);
+    const expiresAt = view.open.expiresAt;
+    if (expiresAt !== undefined && expiresAt * 1000 <= now) return;
+    this.views.set(cacheKey, view);
+    if (this.views.size > this.cacheSize) {
+      const oldest = this.views.keys().next().value;
+      if (oldest !== undefined) this.views.delete(oldest);
+    }
+  }
+
+  // ---- evaluator reads ----
+
+  async activeKeys(fromBucket: number, toBucket: number, now: number): Promise<string[]> {
+    this.lookBack = undefined;
+    const partitions = bucketRange(fromBucket, toBucket).flatMap((b) =>
+      Array.from({ length: ACTIVE_SHARDS }, (_, shard) => bucketPartition(b, shard)),
+    );
+    // Never a Scan: one Query per (minute, shard) of the look-back, so the cost follows the live bucket items.
+    // Expiry is judged per bucket (over its pages) here rather than by a FilterExpression, which would bill the same.
+    const pages = await mapLimit(partitions, this.concurrency, (partition) =>
+      this.queryAll('activeKeys', {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': A.pk },
+        ExpressionAttributeValues: { ':pk': str(partition) },
+      }),
+    );
+    const grouped = groupPages(pages.flat());
+    const live: PagesByKey = new Map();
+    for (const [key, buckets] of grouped) {
+      for (const [bucket, items] of buckets) {
+        if (!bucketLive(items, now)) continue;
+        const kept = live.get(key) ?? new Map<number, Item[]>();
+        kept.set(bucket, items);
+        live.set(key, kept);
+      }
+    }
+    // Kept whatever their number: every item of the look-back is in memory at this point anyway, so keeping them
+    // adds no peak, while dropping them costs readBuckets a BatchGetItem per key (10 RU each: at 100 000 active
+    // keys, 1 M RU and minutes per run; docs/PERFORMANCE.md). Memory is bounded by the look-back, ~2 KB per item.
+    if (this.lookBackReuseMs > 0) {
+      this.lookBack = { from: fromBucket, to: toBucket, now, readAt: Date.now(), pages: live };
+    }
+    return [...live.keys()].sort();
+  }
+
+  async readBuckets(key: string, fromBucket: number, toBucket: number, now: number): Promise<BucketState[]> {
+    const buckets = bucketRange(fromBucket, toBucket);
+    const reuse = this.lookBack;
+    let pages: Map<number, Item[]>;
+    if (
+      reuse &&
+      reuse.from === fromBucket &&
+      reuse.to === toBucket &&
+      reuse.now === now &&
+      Date.now() - reuse.readAt <= this.lookBackReuseMs
+    ) {
+      pages = reuse.pages.get(key) ?? new Map();
+    } else {
+      pages = await this.readBucketPages(key, buckets);
+    }
+    const live = [...pages].filter(([, items]) => bucketLive(items, now)).sort(([a], [b]) => a - b);
+    const spilled = live.filter(([, items]) => items.some((item) => item[A.spilled]?.BOOL === true));
+    const sides = spilled.length
+      ? await this.batchGet(
+          'readBuckets',
+          spilled.map(([bucket]) => sideItemKey(key, bucket)),
+          false,
+        )
+      : new Map<string, Item>();
+    return live.map(([bucket, items]) => bucketStateOf(bucket, items, sides.get(itemId(sideItemKey(key, bucket)))));
+  }
+
+  /** First pages of every bucket in one BatchGetItem, then further pages only for buckets with a frozen page. */
+  private async readBucketPages(key: string, buckets: readonly number[]): Promise<Map<number, Item[]>> {
+    const pages = new Map<number, Item[]>();
+    let wanted = buckets.map((bucket) => ({ bucket, page: 1 }));
+    while (wanted.length > 0) {
+      const found = await this.batchGet(
+        'readBuckets',
+        wanted.map((w) => bucketItemKey(key, w.bucket, w.page)),
+        false,
+      );
+      const next: { bucket: number; page: number }[] = [];
+      for (const w of wanted) {
+        const item = found.get(itemId(bucketItemKey(key, w.bucket, w.page)));
+        if (!item) continue;
+        pages.set(w.bucket, [...(pages.get(w.bucket) ?? []), item]);
+        if (item[A.frozen]?.BOOL === true && item[A.saturated]?.BOOL !== true) next.push({ ...w, page: w.page + 1 });
+      }
+      wanted = next;
+    }
+    return pages;
+  }
+
+  // ---- alert claims ----
+
+  async lastAlert(key: string, now: number): Promise<AlertClaim | undefined> {
+    const item = await this.getItem('lastAlert', claimItemKey(key));
+    return item && isLive(item, now) && item[C.alertId] ? claimOf(item) : undefined;
+  }
+
+  async claimAlert(claim: AlertClaim, previousAlertId: string | undefined, now: number): Promise<boolean> {
+    const x = new Expression();
+    const digest = { BS: [claimDigest(claim.alertId)] };
+    const [notificationName, notification] = encodeNotification(claim.notification);
+    if (previousAlertId === undefined) {
+      // No live claim: none ever, or only an expired one (TTL may not have deleted it yet).
+      x.when(`attribute_not_exists(${x.n(C.alertId)}) OR ${x.n(A.exp)} <= ${x.v(seconds(now))}`);
+      x.set(C.claimed, digest); // an expired chain's ids are forgotten with it
+    } else {
+      x.when(`${x.n(C.alertId)} = ${x.v(str(previousAlertId))}`);
+      x.when(`${x.n(A.exp)} > ${x.v(seconds(now))}`);
+      x.add(C.claimed, digest);
+    }
+    x.when(`NOT contains(${x.n(C.claimed)}, ${x.v({ B: claimDigest(claim.alertId) })})`);
+    x.set(C.alertId, str(claim.alertId));
+    x.set(C.threadId, str(claim.threadId));
+    x.set(C.windowEndBucket, num(claim.windowEndBucket));
+    x.set(C.status, str(claim.status));
+    x.set(C.leaseUntil, num(claim.leaseUntil));
+    x.set(A.exp, num(claim.expiresAt));
+    x.set(notificationName, notification);
+    x.remove(notificationName === C.json ? C.gzip : C.json);
+    if (claim.status === 'pending') x.set(C.pending, str(PENDING_PARTITION));
+    else x.remove(C.pending);
+    return (await this.update('claimAlert', x.input(this.table, claimItemKey(claim.key)))) !== CONDITION_FAILED;
+  }
+
+  async markSent(key: string, alertId: string, _now: number): Promise<void> {
+    const x = new Expression();
+    x.when(`${x.n(C.alertId)} = ${x.v(str(alertId))}`);
+    x.when(`${x.n(C.status)} = ${x.v(str('pending'))}`);
+    x.set(C.status, str('sent'));
+    x.remove(C.pending);
+    // A failed condition means it is sent already or no longer the key's latest claim: nothing to do.
+    await this.update('markSent', x.input(this.table, claimItemKey(key)));
+  }
+
+  async unsentAlerts(now: number): Promise<AlertClaim[]> {
+    const keys = await this.queryAll('unsentAlerts', {
+      TableName: this.table,
+      IndexName: PENDING_INDEX,
+      KeyConditionExpression: '#pq = :p AND #lu <= :now',
+      ExpressionAttributeNames: { '#pq': C.pending, '#lu': C.leaseUntil },
+      ExpressionAttributeValues: { ':p': str(PENDING_PARTITION), ':now': num(now) },
+    });
+    // The index is eventually consistent: confirm each claim on the table itself.
+    const items = await this.batchGet(
+      'unsentAlerts',
+      keys.map((k) => ({ [A.pk]: k[A.pk] as AttributeValue, [A.sk]: k[A.sk] as AttributeValue })),
+      true,
+    );
+    return [...items.values()]
+      .filter(
+        (item) =>
+          stringOf(item[C.status]) === 'pending' && (numberOf(item[C.leaseUntil]) ?? 0) <= now && isLive(item, now),
+      )
+      .map(claimOf)
+      .sort((a, b) => a.leaseUntil - b.leaseUntil || a.alertId.localeCompare(b.alertId));
+  }
+
+  async renewLease(key: string, alertId: string, leaseUntil: number, now: number): Promise<boolean> {
+    const x = new Expression();
+    x.when(`${x.n(C.alertId)} = ${x.v(str(alertId))}`);
+    x.when(`${x.n(C.status)} = ${x.v(str('pending'))}`);
+    x.when(`${x.n(C.leaseUntil)} <= ${x.v(num(now))}`);
+    x.set(C.leaseUntil, num(leaseUntil));
+    return (await this.update('renewLease', x.input(this.table, claimItemKey(key)))) !== CONDITION_FAILED;
+  }
+
+  // ---- SDK calls (errors translated here, nowhere else) ----
+
+  private async update(operation: string, input: UpdateItemCommandInput): Promise<Item | typeof CONDITION_FAILED> {
+    try {
+      const out = await this.client.send(new UpdateItemCommand(input));
+      return out.Attributes ?? {};
+    } catch (error) {
+      if (isConditionFailure(error)) return CONDITION_FAILED;
+      throw new StoreError(operation, { cause: error });
+    }
+  }
+
+  private async getItem(operation: string, key: Item): Promise<Item | undefined> {
+    try {
+      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      return out.Item;
+    } catch (error) {
+      throw new StoreError(operation, { cause: error });
+    }
+  }
+
+  private async queryAll(operation: string, input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      try {
+        const out = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } catch (error) {
+        throw new StoreError(operation, { cause: error });
+      }
+    } while (start);
+    return items;
+  }
+
+  /** BatchGetItem in chunks of 100, retrying unprocessed keys with backoff. Returns items by `pk␀sk`. */
+  private async batchGet(operation: string, keys: readonly Item[], consistent: boolean): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const chunks: Item[][] = [];
+    for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+    await mapLimit(chunks, this.concurrency, async (chunk) => {
+      let pending: Item[] = chunk;
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === MAX_BATCH_ROUNDS) {
+          throw new StoreError(operation, { cause: new Error(`${pending.length} keys still unprocessed`) });
+        }
+        if (round > 0) await sleep(25 * 2 ** round);
+        try {
+          const out = await this.client.send(
+            new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }),
+          );
+          for (const item of out.Responses?.[this.table] ?? []) found.set(itemId(item), item);
+          pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+        } catch (error) {
+          throw new StoreError(operation, { cause: error });
+        }
+      }
+    });
+    return found;
+  }
+}
