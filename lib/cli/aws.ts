@@ -62,8 +62,8 @@ export function fireDrillAlert(now: number): Alert {
   };
 }
 
-/** arn:PARTITION:sns:REGION:ACCOUNT:NAME (standard, FIFO, China and GovCloud partitions alike). */
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+/** arn:PARTITION:sns:REGION:ACCOUNT:NAME (standard and FIFO topics, in any partition). */
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]+(?:-[a-z]+)+-\d+):\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 
 /** The Region named in an SNS topic ARN; a ConfigError naming where the ARN came from when it is not one. */
 export function topicRegion(arn: string, source: string): string {
