@@ -62,6 +62,16 @@ export function fireDrillAlert(now: number): Alert {
   };
 }
 
+/** arn:PARTITION:sns:REGION:ACCOUNT:NAME (standard and FIFO topics, in any partition). */
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]+(?:-[a-z]+)+-\d+):\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+
+/** The Region named in an SNS topic ARN; a ConfigError naming where the ARN came from when it is not one. */
+export function topicRegion(arn: string, source: string): string {
+  const region = TOPIC_ARN.exec(arn)?.[1];
+  if (!region) throw new ConfigError(source, arn, 'an SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:TOPIC');
+  return region;
+}
+
 export function registerAws(program: Command): void {
   program
     .command('create-table')
@@ -92,7 +102,9 @@ export function registerAws(program: Command): void {
       const config = loadConfig(process.env, overrides);
       if (!config.topicArn)
         throw new ConfigError('--topic-arn', undefined, `an SNS topic ARN (or set ${ENV.topicArn})`);
-      const client = new SNSClient({});
+      // The topic lives in one Region and its ARN says which; the default chain's Region may be another or absent.
+      const region = topicRegion(config.topicArn, opts.topicArn ? '--topic-arn' : ENV.topicArn);
+      const client = new SNSClient({ region });
       try {
         const alert = fireDrillAlert(Date.now());
         await new SnsPublisher({ client, topicArn: config.topicArn, httpsFormat: config.httpsFormat }).publish(alert);

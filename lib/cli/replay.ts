@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
+import { EXIT } from './exit';
 import { formatHeader, formatNotification, formatSummary } from './format';
 import { addDetectionFlags, detectionConfig } from './options';
 import { addSourceFlags, openSource } from './sources';
@@ -37,6 +38,9 @@ export function registerReplay(program: Command): void {
         const header = formatHeader('replay', config);
         process.stdout.write([header, '', ...out.flatMap((b) => [b, '']), summary, ''].join('\n'));
       }
-      process.exitCode = inputs.errors.length > 0 ? 1 : 0;
+      if (inputs.errors.length > 0) process.exitCode = EXIT.input;
+      else if (result.stats.received === 0)
+        process.exitCode = EXIT.noRecords; // the skip reporter has said what was searched
+      else process.exitCode = EXIT.ok;
     });
 }

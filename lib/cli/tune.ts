@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../engine/errors';
 import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
-import { inert } from './format';
+import { EXIT } from './exit';
+import { inert, windowText } from './format';
 import { addDetectionFlags, detectionConfig } from './options';
 import { addSourceFlags, openSource } from './sources';
 import { renderTuneHtml, safeJson } from './tune-html';
@@ -81,7 +82,7 @@ export function formatTune(report: TuneReport, top = DEFAULT_TOP, unreadableInpu
   const t = report.totals;
   const lines: string[] = [];
   lines.push(
-    `rsr tune: threshold ${c.threshold} in ${c.windowMinutes} min (windows of ${c.windowBuckets} one-minute buckets), count ${c.count}, group by ${c.groupBy}, preset ${c.preset}`,
+    `rsr tune: threshold ${c.threshold} in any ${windowText(c.windowMinutes)} (WINDOW_MINUTES ${c.windowMinutes} + the current minute), count ${c.count}, group by ${c.groupBy}, preset ${c.preset}`,
   );
   const skipped = Object.entries(t.skipped)
     .map(([r, n]) => `${r} ${n}`)
@@ -181,6 +182,9 @@ export function registerTune(program: Command): void {
       } else {
         process.stdout.write(formatTune(report, top, inputs.errors.length));
       }
-      process.exitCode = inputs.errors.length > 0 ? 1 : 0;
+      if (inputs.errors.length > 0) process.exitCode = EXIT.input;
+      else if (report.totals.records === 0)
+        process.exitCode = EXIT.noRecords; // the skip reporter has said what was searched
+      else process.exitCode = EXIT.ok;
     });
 }

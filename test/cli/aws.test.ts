@@ -1,6 +1,8 @@
 /** `rsr create-table` and `rsr fire-drill` through the real bundle against dynalite and fauxqs. */
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { topicRegion } from '../../lib/cli/aws';
+import { ConfigError } from '../../lib/engine/errors';
 import { rsrAsync as rsr } from '../support/cli';
 import { uniqueTableName, useDynalite } from '../support/dynalite';
 import { type Fauxqs, startFauxqs } from '../support/fauxqs';
@@ -52,9 +54,10 @@ describe('rsr fire-drill', () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'rsr-drill-q' }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
-    // Act
+    // Act: no AWS_REGION, so the Region can only come from the topic ARN
+    const { AWS_REGION: _, ...noRegion } = awsEnv();
     const r = await rsr(['fire-drill', '--topic-arn', TopicArn as string], {
-      env: { ...awsEnv(), AWS_ENDPOINT_URL_SNS: server.endpoint },
+      env: { ...noRegion, AWS_ENDPOINT_URL_SNS: server.endpoint },
     });
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
     // Assess
@@ -73,5 +76,34 @@ describe('rsr fire-drill', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--topic-arn');
     expect(r.stderr).toContain('TOPIC_ARN');
+    expect(r.stderr).not.toContain('undefined');
+  });
+
+  it('exits 2 on a topic ARN that is not one, quoting it', async () => {
+    const r = await rsr(['fire-drill', '--topic-arn', 'arn:aws:sqs:us-east-1:123456789012:q'], { env: awsEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--topic-arn="arn:aws:sqs:us-east-1:123456789012:q" is not valid');
+  });
+});
+
+describe('topicRegion', () => {
+  it.each([
+    ['arn:aws:sns:us-east-1:123456789012:alerts', 'us-east-1'],
+    ['arn:aws:sns:eu-central-1:123456789012:alerts.fifo', 'eu-central-1'],
+    ['arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts', 'us-gov-west-1'],
+    ['arn:aws-cn:sns:cn-north-1:123456789012:alerts', 'cn-north-1'],
+    ['arn:aws-eusc:sns:eusc-de-east-1:123456789012:alerts', 'eusc-de-east-1'],
+  ])('takes the Region from %s', (arn, region) => {
+    expect(topicRegion(arn, '--topic-arn')).toBe(region);
+  });
+
+  it.each([
+    'arn:aws:sqs:us-east-1:123456789012:alerts',
+    'arn:aws:sns::123456789012:alerts',
+    'arn:aws:sns:us-east-1:123456789012:alerts:6f1c3b2e-subscription',
+    'alerts',
+  ])('refuses %s, naming where it came from', (arn) => {
+    expect(() => topicRegion(arn, 'TOPIC_ARN')).toThrow(ConfigError);
+    expect(() => topicRegion(arn, 'TOPIC_ARN')).toThrow(/^TOPIC_ARN=/);
   });
 });

@@ -109,4 +109,38 @@ describe('rsr replay', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--exceptions');
   });
+
+  it('warns and exits 3 when nothing was read, naming what was searched', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'rsr-empty-'));
+    writeFileSync(join(empty, 'notes.txt'), 'not a log');
+    const r = rsr(['replay', empty]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`rsr: warning: no CloudTrail records read from ${empty} (1 files skipped, see above)`);
+    expect(r.stderr).toContain('not read by extension: 1 file (.txt 1)');
+  });
+});
+
+describe('rsr conduct', () => {
+  it('prints the version with --version and -V and exits 0', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = rsr([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(version);
+    }
+  });
+
+  it('prints usage on stderr and exits 2 when run bare', () => {
+    const r = rsr([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: rsr');
+  });
+
+  it('uses one wording for the window in the header and in each alert', () => {
+    const r = rsr(['replay', join(ROOT, 'test/fixtures/stratus-red-team/secretsmanager-retrieve-secrets.json')]);
+    expect(r.stdout).toContain('10-minute window (WINDOW_MINUTES 9 + the current minute)');
+    expect(r.stdout).toContain('in a 10-minute window (threshold 20)');
+    expect(r.stdout).not.toMatch(/\bin \d+ min\b/);
+  });
 });

@@ -59,7 +59,9 @@ describe('rsr tune (human output)', () => {
     const r = rsr(['tune', STRATUS]);
     // Assess
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^rsr tune: threshold 20 in 9 min/);
+    expect(r.stdout).toMatch(
+      /^rsr tune: threshold 20 in any 10-minute window \(WINDOW_MINUTES 9 \+ the current minute\)/,
+    );
     expect(r.stdout).toContain('Loudest keys (2 of 2');
     expect(r.stdout).toMatch(/ {2}1 +20 +20 +\d+ +2024-\d\d-\d\d [\d:]+ → [\d:]+ +AIDA45XCCHPPLELFTIIM \(christophe\)/);
     expect(r.stdout).toContain('Peaks (keys per peak range)');

@@ -23,6 +23,7 @@ const read = (...path: string[]) => readFileSync(join(REPO_ROOT, ...path), 'utf8
 const forwarderText = read('infra', 'org', 'forwarder.yml');
 const forwarder = parseCloudFormationYaml(forwarderText);
 const detector = parseCloudFormationYaml(read('infra', 'detector.yml'));
+const detectorTamper = parseCloudFormationYaml(read('infra', 'tamper.yml'));
 
 function props(resource: Resource | undefined): JsonObject {
   if (resource === undefined) throw new Error('missing resource');
@@ -37,19 +38,28 @@ function statements(document: Json | undefined): JsonObject[] {
 
 const PARAMETERS = { CentralBusArn: 'arn:aws:events:us-east-1:111122223333:event-bus/rapid-secret-retrieval-prod' };
 
-function forwarderWith(includeFailedCalls: boolean): Record<string, Resource> {
+function forwarderWith(includeFailedCalls: boolean, more: Record<string, string> = {}): Record<string, Resource> {
   return activeResources(
     forwarder,
-    evaluateConditions(forwarder, {}, { ...PARAMETERS, IncludeFailedCalls: String(includeFailedCalls) }),
+    evaluateConditions(forwarder, {}, { ...PARAMETERS, IncludeFailedCalls: String(includeFailedCalls), ...more }),
   );
 }
+
+/** The four calls CloudTrail records only in a trail's home Region (and for an organization trail, its management account). */
+const TRAIL_TAMPER_CALLS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'];
 
 describe('forwarder template', () => {
   test('is plain CloudFormation: no framework variables, every parameter declared', () => {
     // Assess
     expect(forwarderText).not.toMatch(/\$\{(param|self|sls|opt|file|env):/);
     expect(forwarder.AWSTemplateFormatVersion).toBe('2010-09-09');
-    expect(Object.keys(forwarder.Parameters ?? {}).sort()).toEqual(['CentralBusArn', 'IncludeFailedCalls', 'RuleName']);
+    expect(Object.keys(forwarder.Parameters ?? {}).sort()).toEqual([
+      'CentralBusArn',
+      'ForwardSecretReads',
+      'ForwardTrailTamper',
+      'IncludeFailedCalls',
+      'RuleName',
+    ]);
   });
 
   test("forwards with the read-only state and exactly the detector's pattern, in both failed-call settings", () => {
@@ -103,9 +113,13 @@ describe('forwarder template', () => {
         Condition: {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           ArnEquals: {
-            'aws:SourceArn': {
-              'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}',
-            },
+            'aws:SourceArn': [
+              { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}' },
+              {
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}-trail-tamper',
+              },
+            ],
           },
         },
       },
@@ -121,9 +135,52 @@ describe('forwarder template', () => {
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sqs:SendMessage',
         Resource: { 'Fn::GetAtt': ['ForwarderDeadLetterQueue', 'Arn'] },
-        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ForwarderRule', 'Arn'] } } },
+        Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['ForwarderRule', 'Arn'] }] } },
       },
     ]);
+  });
+
+  test('forwards trail tamper calls only with ForwardTrailTamper=true, through the same role and queue', () => {
+    // Prepare
+    const off = forwarderWith(false);
+    const on = forwarderWith(false, { ForwardTrailTamper: 'true' });
+    const only = forwarderWith(false, { ForwardTrailTamper: 'true', ForwardSecretReads: 'false' });
+    const rule = props(on.TrailTamperRule);
+    const [target] = rule.Targets as JsonObject[];
+    const pattern = rule.EventPattern as unknown as EventPattern;
+    const call = (eventName: string, eventSource = 'cloudtrail.amazonaws.com') =>
+      cloudTrailEnvelope({ eventSource, eventName, requestParameters: { name: 'org-trail' } });
+    // Assess
+    expect(off.TrailTamperRule).toBeUndefined();
+    expect(only.ForwarderRule).toBeUndefined();
+    expect(rule).toMatchObject({ Name: { 'Fn::Sub': '${RuleName}-trail-tamper' }, State: 'ENABLED' });
+    expect(target).toMatchObject({
+      Arn: { Ref: 'CentralBusArn' },
+      RoleArn: { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ForwarderDeadLetterQueue', 'Arn'] } },
+    });
+    expect(TRAIL_TAMPER_CALLS.filter((n) => matchesPattern(pattern, call(n)))).toEqual(TRAIL_TAMPER_CALLS);
+    expect(matchesPattern(pattern, call('PutAdvancedEventSelectors'))).toBe(false);
+    expect(matchesPattern(pattern, call('StopLogging', 'events.amazonaws.com'))).toBe(false);
+    expect(statements(props(only.ForwarderDeadLetterQueuePolicy).PolicyDocument)[0]?.Condition as JsonObject).toEqual({
+      ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': ['TrailTamperRule', 'Arn'] }] },
+    });
+  });
+
+  test("the detector's central trail rule matches what the forwarder sends", () => {
+    const central = (detectorTamper.Resources.TamperTrailCentralRule as Resource).Properties as JsonObject;
+    const sent = props(forwarderWith(false, { ForwardTrailTamper: 'true' }).TrailTamperRule);
+    // Assess
+    expect(detectorTamper.Resources.TamperTrailCentralRule?.Condition).toBe('CentralBusEnabled');
+    expect(central.EventBusName).toEqual({ Ref: 'CentralBus' });
+    expect(central.EventPattern).toEqual(sent.EventPattern);
+  });
+
+  test('a rule name leaves room for the trail tamper suffix within the 64 characters EventBridge allows', () => {
+    const pattern = new RegExp(String((forwarder.Parameters?.RuleName as JsonObject | undefined)?.AllowedPattern));
+    // Assess
+    expect(pattern.test('x'.repeat(64 - '-trail-tamper'.length))).toBe(true);
+    expect(pattern.test('x'.repeat(65 - '-trail-tamper'.length))).toBe(false);
   });
 
   test('accepts a central bus ARN and refuses anything else', () => {
@@ -144,7 +201,7 @@ describe('forwarder template', () => {
       'AWS::Region',
     ]);
     for (const includeFailed of [false, true]) {
-      for (const [id, resource] of Object.entries(forwarderWith(includeFailed))) {
+      for (const [id, resource] of Object.entries(forwarderWith(includeFailed, { ForwardTrailTamper: 'true' }))) {
         const unresolved = [...referencedIds(resource as unknown as Json)].filter((ref) => !known.has(ref));
         // Assess
         expect({ id, unresolved }).toEqual({ id, unresolved: [] });

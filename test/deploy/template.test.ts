@@ -34,11 +34,18 @@ const ACCOUNT = '111122223333';
 const TABLE_NAME = `${PREFIX}-WindowTable-ABC123`;
 const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${TABLE_NAME}`;
 const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:${PREFIX}-alerts`;
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}`;
 /** Ref and Fn::GetAtt values of the resources an event pattern may name, for matching patterns offline. */
-const STACK_REFS: Readonly<Record<string, string>> = { WindowTable: TABLE_NAME, AlertTopic: TOPIC_ARN };
+const STACK_REFS: Readonly<Record<string, string>> = {
+  WindowTable: TABLE_NAME,
+  AlertTopic: TOPIC_ARN,
+  AlertTopicKey: KEY_ID,
+};
 const STACK_ATTRS: Readonly<Record<string, string>> = {
   'WindowTable.Arn': TABLE_ARN,
   'AlertTopic.TopicArn': TOPIC_ARN,
+  'AlertTopicKey.Arn': KEY_ARN,
 };
 
 /** Overrides for every detection setting (so each one is seen landing) and for the deployment switches. */
@@ -440,8 +447,15 @@ describe('secret-read rule', () => {
         'TamperTableRule',
         'TamperTopicRule',
         'TamperSubscriptionsRule',
+        'TamperKeyRule',
+        'TamperAlarmsRule',
+        'TamperTrailCentralRule',
       ].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
     );
+    const [withoutCentralBus] = statements(
+      props(resourcesWith({ CentralBusEnabled: false }).RuleDeadLetterQueuePolicy).PolicyDocument,
+    );
+    expect(JSON.stringify(withoutCentralBus)).not.toMatch(/TamperTrailCentralRule|CentralSecretReadRule/);
     // Without an exceptions parameter its rule does not exist, and neither does its entry.
     const [withoutParameter] = statements(
       props(resourcesWith({ HasExceptionsParameter: false }).RuleDeadLetterQueuePolicy).PolicyDocument,
@@ -597,6 +611,7 @@ describe('alert topic', () => {
       'events.amazonaws.com',
     ]);
     expect(services?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(services?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
     const account = keyStatements.find((s) => JSON.stringify(s.Principal).includes(':root'));
     expect(account?.Action).toEqual(
       expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey', 'kms:Decrypt']),
@@ -610,7 +625,7 @@ describe('alert topic', () => {
     const tamperRules = Object.keys(template.Resources).filter((id) => /^Tamper\w+Rule$/.test(id));
     // Assess
     expect(policy.Topics).toEqual([{ Ref: 'AlertTopic' }]);
-    expect(tamperRules).toHaveLength(9);
+    expect(tamperRules).toHaveLength(12);
     expect(byService('events.amazonaws.com')).toMatchObject({
       Action: 'sns:Publish',
       Resource: { Ref: 'AlertTopic' },
@@ -751,6 +766,7 @@ describe('tamper rules', () => {
     expect: string | null;
     record: Record<string, unknown>;
   }
+  /** The tamper rules on the default bus, where the fixtures' events arrive. */
   const tamperIds = [
     'TamperRulesRule',
     'TamperTargetsRule',
@@ -761,10 +777,14 @@ describe('tamper rules', () => {
     'TamperTableRule',
     'TamperTopicRule',
     'TamperSubscriptionsRule',
+    'TamperKeyRule',
+    'TamperAlarmsRule',
   ];
+  /** And the one on the central bus, for trail calls forwarded from the trail's home Region or account. */
+  const allTamperIds = [...tamperIds, 'TamperTrailCentralRule'];
   /** Synthetic CloudTrail records, each naming the one tamper rule it must reach (or null for a near miss). */
   const tamperCases = (): TamperCase[] =>
-    ['tamper-events.json', 'tamper-config-events.json'].flatMap(
+    ['tamper-events.json', 'tamper-config-events.json', 'tamper-key-alarm-events.json'].flatMap(
       (file) => readFixture<{ records: TamperCase[] }>('deploy', file).records,
     );
   const matchingRules = (event: unknown, from = resources): string[] =>
@@ -774,7 +794,7 @@ describe('tamper rules', () => {
 
   test('are plain ENABLED rules sending a Chatbot notification (httpsFormat chatbot) or a sentence to the topic', () => {
     for (const chatbot of [true, false]) {
-      for (const id of tamperIds) {
+      for (const id of allTamperIds) {
         const rule = props(resourcesWith({ TamperChatbotFormat: chatbot })[id]);
         const [target] = asList(rule.Targets) as JsonObject[];
         const transformer = target?.InputTransformer as JsonObject;
@@ -808,7 +828,7 @@ describe('tamper rules', () => {
     expect(resourcesWith({}).TamperRulesRule).toBeDefined();
   });
 
-  test("match changes to the detector's rules, trails, functions, parameter, table, topic and subscriptions, and nothing else in the fixtures", () => {
+  test("match changes to the detector's rules, trails, functions, parameter, table, topic, subscriptions, key and alarms, and nothing else in the fixtures", () => {
     // Prepare
     const cases = tamperCases();
     expect(new Set(cases.map((c) => c.expect))).toEqual(new Set([...tamperIds, null]));
@@ -848,15 +868,23 @@ describe('tamper rules', () => {
     );
   });
 
-  /** The Lambda calls the configuration rule watches, as CloudTrail names them. */
+  /** The Lambda calls the configuration rule watches, as CloudTrail names them: bare and with each API version suffix. */
   const CONFIG_CALLS = [
+    'UpdateFunctionConfiguration',
+    'UpdateFunctionConfiguration20150331',
     'UpdateFunctionConfiguration20150331v2',
+    'UpdateFunctionCode',
+    'UpdateFunctionCode20150331',
     'UpdateFunctionCode20150331v2',
+    'PutFunctionConcurrency',
     'PutFunctionConcurrency20171031',
     'DeleteFunctionConcurrency20171031',
+    'DeleteFunction',
     'DeleteFunction20150331',
+    'DeleteFunctionEventInvokeConfig',
     'PutFunctionEventInvokeConfig',
     'UpdateFunctionEventInvokeConfig',
+    'RemovePermission',
     'RemovePermission20150331v2',
   ];
   const lambdaCall = (eventName: string, functionName: string): Record<string, unknown> =>
@@ -895,7 +923,17 @@ describe('tamper rules', () => {
     const detail = (props(resources.TamperConfigRule).EventPattern as JsonObject).detail as JsonObject;
     const alternatives = (detail.requestParameters as JsonObject).functionName as Json[];
     // Assess
-    expect(detail.eventName).toEqual(CONFIG_CALLS);
+    expect(detail.eventName).toEqual(
+      [
+        'UpdateFunctionConfiguration',
+        'UpdateFunctionCode',
+        'PutFunctionConcurrency',
+        'DeleteFunction',
+        'PutFunctionEventInvokeConfig',
+        'UpdateFunctionEventInvokeConfig',
+        'RemovePermission',
+      ].map((prefix) => ({ prefix })),
+    );
     expect(alternatives).toEqual(
       functionNames.flatMap((name) => [
         name,
@@ -936,7 +974,7 @@ describe('tamper rules', () => {
       'GetFunctionConfiguration20150331v2',
       'AddPermission20150331v2',
       'PublishVersion20150331',
-      'DeleteFunctionEventInvokeConfig',
+      'GetFunctionEventInvokeConfig',
       'Invoke',
     ];
     // Act / Assess
@@ -973,6 +1011,69 @@ describe('tamper rules', () => {
     expect(without.TamperExceptionsRule).toBeUndefined();
     expect(matchingRules(put, without)).toEqual([]);
     expect(without.TamperConfigRule).toBeDefined();
+  });
+
+  /** Set by AWS, never by the caller: what a notice may quote without matching it first. */
+  const CALLER_PROOF_PATHS = [
+    '$.detail.eventName',
+    '$.detail.userIdentity.principalId',
+    '$.detail.sourceIPAddress',
+    '$.detail.eventTime',
+    '$.detail.eventID',
+    '$.account',
+    '$.region',
+  ];
+
+  test('notices quote only what AWS sets, or a request parameter the rule matched against an exact list', () => {
+    for (const id of allTamperIds) {
+      const rule = props(resources[id]);
+      const [target] = asList(rule.Targets) as JsonObject[];
+      const transformer = (target?.InputTransformer ?? {}) as JsonObject;
+      const paths = Object.values((transformer.InputPathsMap ?? {}) as Record<string, string>);
+      expect({ id, paths: paths.length > 0 }).toEqual({ id, paths: true });
+      const requestParameters = ((rule.EventPattern as JsonObject).detail as JsonObject).requestParameters as
+        | JsonObject
+        | undefined;
+      for (const path of paths.filter((p) => !CALLER_PROOF_PATHS.includes(p))) {
+        const key = /^\$\.detail\.requestParameters\.(\w+)$/.exec(path)?.[1];
+        const matched = key === undefined ? undefined : requestParameters?.[key];
+        // Exact alternatives only: plain strings or stack references, no prefix, suffix or wildcard.
+        const exact =
+          Array.isArray(matched) &&
+          matched.every(
+            (m) => typeof m === 'string' || (m !== null && typeof m === 'object' && ('Ref' in m || 'Fn::GetAtt' in m)),
+          );
+        // Assess
+        expect({ id, path, exact }).toEqual({ id, path, exact: true });
+      }
+    }
+  });
+
+  test("the alarms rule watches exactly the detector's alarm names", () => {
+    const names = Object.values(resourcesWith({ IngestQueueEnabled: true }))
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => String(props(r).AlarmName));
+    const detail = (props(resources.TamperAlarmsRule).EventPattern as JsonObject).detail as JsonObject;
+    // Assess
+    expect([...((detail.requestParameters as JsonObject).alarmNames as string[])].sort()).toEqual(names.sort());
+  });
+
+  test('the key rule watches the alert topic key by ID and ARN; the central trail rule lives on the central bus', () => {
+    const key = (props(resources.TamperKeyRule).EventPattern as JsonObject).detail as JsonObject;
+    const central = props(resources.TamperTrailCentralRule);
+    const local = [resources.TamperTrailRule, resources.TamperSelectorsRule].flatMap(
+      (r) => (((props(r).EventPattern as JsonObject).detail as JsonObject).eventName as string[]) ?? [],
+    );
+    // Assess
+    expect(key.eventName).toEqual(['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy']);
+    expect(key.requestParameters).toEqual({
+      keyId: [{ Ref: 'AlertTopicKey' }, { 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] }],
+    });
+    expect(central.EventBusName).toEqual({ Ref: 'CentralBus' });
+    expect(((central.EventPattern as JsonObject).detail as JsonObject).eventName).toEqual(local);
+    expect(local).not.toContain('PutAdvancedEventSelectors');
+    expect(template.Resources.TamperTrailCentralRule?.Condition).toBe('CentralBusEnabled');
+    expect(resourcesWith({ CentralBusEnabled: false }).TamperTrailCentralRule).toBeUndefined();
   });
 });
 

@@ -35,7 +35,7 @@ export function rsr(
   options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
   const script = `require(${JSON.stringify(cliBundle())}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
-  const r = spawnSync(process.execPath, ['-e', script, ...args], {
+  const r = spawnSync(process.execPath, ['-e', script, '--', ...args], {
     cwd: ROOT,
     input: options.input ?? '',
     env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
@@ -55,7 +55,7 @@ export function rsrAsync(
 ): Promise<CliResult> {
   const script = `require(${JSON.stringify(cliBundle())}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, ...args], {
+    const child = spawn(process.execPath, ['-e', script, '--', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     });
