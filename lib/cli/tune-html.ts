@@ -4,7 +4,7 @@
  * come from CloudTrail and are attacker-controlled: every one goes through `text()` (control characters and bidi
  * overrides made visible, then HTML-escaped), which is safe both in HTML and in inline SVG text and attributes.
  */
-import type { KeyReport, ThresholdRow, TuneReport } from '../usecases/tune';
+import { type KeyReport, type ThresholdRow, TIMELINE_KEYS, type TuneReport } from '../usecases/tune';
 import { inert } from './format';
 
 /** Bars drawn at most; the chart says how many keys it leaves out. */
@@ -13,8 +13,12 @@ export const CHART_KEYS = 100;
 const LOG_SCALE_RATIO = 20;
 
 const WIDTH = 960;
-const HEIGHT = 380;
-const MARGIN = { top: 20, right: 230, bottom: 44, left: 56 } as const;
+const HEIGHT = 470;
+/** Room under the plot for each bar's identity label (rotated) and the axis title. */
+const MARGIN = { top: 20, right: 230, bottom: 134, left: 56 } as const;
+/** A bar gets its identity written under it when its slot is at least this wide; narrower, the loudest LABELLED_KEYS. */
+const LABEL_MIN_SLOT = 9;
+const LABELLED_KEYS = 30;
 const LABEL_GAP = 13;
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -85,6 +89,12 @@ function keyTitle(k: KeyReport, rank: number): string {
   return `#${rank} ${k.key}${who}: peak ${k.peakIsLowerBound ? 'at least ' : ''}${k.peak}, ${k.events} events`;
 }
 
+/** What a person recognises of a key: the user or role name, else the last part of the key, cut to `max`. */
+export function shortKey(k: Pick<KeyReport, 'key' | 'userName'>, max = 22): string {
+  const raw = k.userName || k.key.split(/[/:]/).pop() || k.key;
+  return raw.length > max ? `${raw.slice(0, max - 1)}…` : raw;
+}
+
 function thresholdLabel(r: ThresholdRow): string {
   return `≥ ${r.threshold}${r.current ? ' (current)' : ''}: ${plural(r.keys, 'key')}, ${plural(r.alerts, 'alert')}`;
 }
@@ -124,6 +134,12 @@ export function renderChart(report: TuneReport): string {
     out.push(
       `<rect class="${cls}" x="${num(x)}" y="${num(y)}" width="${num(barWidth)}" height="${num(Math.max(1, bottom - y))}"><title>${text(keyTitle(k, i + 1), 600)}</title></rect>`,
     );
+    if (slot >= LABEL_MIN_SLOT || i < LABELLED_KEYS) {
+      const cx = num(x + barWidth / 2);
+      out.push(
+        `<text class="bar-label" x="${cx}" y="${bottom + 8}" transform="rotate(-55 ${cx} ${bottom + 8})" text-anchor="end">${escapeHtml(shortKey(k))}</text>`,
+      );
+    }
   });
   if (charted.length === 0) {
     out.push(
@@ -143,13 +159,73 @@ export function renderChart(report: TuneReport): string {
     );
   }
   out.push(
-    `<text class="axis" x="${(left + right) / 2}" y="${HEIGHT - 12}" text-anchor="middle">keys, loudest first (${charted.length} of ${report.keys.length}; hover a bar for its identity)</text>`,
+    `<text class="axis" x="${(left + right) / 2}" y="${HEIGHT - 12}" text-anchor="middle">keys, loudest first (${charted.length} of ${report.keys.length}${slot >= LABEL_MIN_SLOT || charted.length <= LABELLED_KEYS ? '' : `; the first ${LABELLED_KEYS} labelled`}; hover a bar for the full key)</text>`,
   );
   out.push(
     `<text class="axis" transform="translate(14 ${(MARGIN.top + bottom) / 2}) rotate(-90)" text-anchor="middle">peak${scale.log ? ' (log scale)' : ''}</text>`,
   );
   out.push('</svg>');
   return out.join('\n');
+}
+
+const TIMELINE_WIDTH = 960;
+const TIMELINE_HEIGHT = 120;
+const TIMELINE_MARGIN = { top: 14, right: 16, bottom: 26, left: 56 } as const;
+
+/**
+ * One key's calls per minute over the report's whole period: a thin bar per active minute, so a reader sees when and
+ * how bursty it was (a burst is a tall cluster; a steady job a low even comb). The busiest minute is marked.
+ */
+export function renderTimeline(k: KeyReport, rank: number, from: string, to: string): string {
+  const minutes = k.timeline ?? [];
+  const start = Math.floor(Date.parse(from) / 60_000);
+  const end = Math.max(start + 1, Math.floor(Date.parse(to) / 60_000) + 1);
+  const left = TIMELINE_MARGIN.left;
+  const right = TIMELINE_WIDTH - TIMELINE_MARGIN.right;
+  const top = TIMELINE_MARGIN.top;
+  const bottom = TIMELINE_HEIGHT - TIMELINE_MARGIN.bottom;
+  const max = Math.max(1, ...minutes.map((m) => m.events));
+  const busiest = minutes.reduce<{ minute: string; events: number } | undefined>(
+    (best, m) => (best === undefined || m.events > best.events ? m : best),
+    undefined,
+  );
+  const x = (minute: number) => left + ((minute - start) / (end - start)) * (right - left);
+  const w = Math.max(1, (right - left) / (end - start));
+  const title = `#${rank} ${shortKey(k, 60)}: events per minute, ${from} → ${to}${busiest ? `; busiest minute ${busiest.minute} (${busiest.events})` : ''}`;
+  const out = [
+    `<svg class="timeline" viewBox="0 0 ${TIMELINE_WIDTH} ${TIMELINE_HEIGHT}" width="${TIMELINE_WIDTH}" height="${TIMELINE_HEIGHT}" role="img" aria-label="${escapeHtml(title)}">`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<rect class="plot" x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/>`,
+    `<text class="tick" x="${left - 6}" y="${top}" dy="0.32em" text-anchor="end">${max}</text>`,
+    `<text class="tick" x="${left - 6}" y="${bottom}" dy="0.32em" text-anchor="end">0</text>`,
+  ];
+  for (const m of minutes) {
+    const minute = Math.floor(Date.parse(m.minute) / 60_000);
+    const h = Math.max(1, ((bottom - top) * m.events) / max);
+    const cls = m === busiest ? 'tick-bar peak' : 'tick-bar';
+    out.push(
+      `<rect class="${cls}" x="${num(x(minute))}" y="${num(bottom - h)}" width="${num(w)}" height="${num(h)}"><title>${escapeHtml(`${m.minute}: ${m.events}`)}</title></rect>`,
+    );
+  }
+  out.push(
+    `<text class="axis" x="${left}" y="${TIMELINE_HEIGHT - 8}">${escapeHtml(from)}</text>`,
+    `<text class="axis" x="${right}" y="${TIMELINE_HEIGHT - 8}" text-anchor="end">${escapeHtml(to)}</text>`,
+    '</svg>',
+  );
+  return out.join('\n');
+}
+
+function timelines(report: TuneReport): string {
+  const withTimeline = report.keys.filter((k) => k.timeline !== undefined);
+  const from = report.totals.firstEvent;
+  const to = report.totals.lastEvent;
+  if (withTimeline.length === 0 || !from || !to) return '<p>No qualifying events.</p>';
+  return withTimeline
+    .map(
+      (k, i) =>
+        `<h3>#${i + 1} ${escapeHtml(shortKey(k, 80))} <span class="muted">peak ${k.peakIsLowerBound ? 'at least ' : ''}${k.peak}, ${plural(k.events, 'event')} in ${plural(k.activeMinutes, 'minute')}</span></h3>\n<p class="mono muted">${text(k.key, 300)}</p>\n${renderTimeline(k, i + 1, from, to)}`,
+    )
+    .join('\n');
 }
 
 const STYLE = `
@@ -168,6 +244,10 @@ svg .grid { stroke: #e6eaee; }
 svg .tick, svg .axis { fill: #4a545e; }
 svg .bar { fill: #7f9cb5; }
 svg .bar.over { fill: #c8553d; }
+svg .bar-label { fill: #33404d; font-size: 10px; }
+svg.timeline { max-width: 100%; height: auto; font-size: 11px; }
+svg .tick-bar { fill: #7f9cb5; }
+svg .tick-bar.peak { fill: #c8553d; }
 svg .threshold-line { stroke: #33404d; stroke-dasharray: 5 4; }
 svg .threshold.current .threshold-line { stroke: #c8553d; stroke-dasharray: none; stroke-width: 1.5; }
 svg .threshold-label { fill: #33404d; }
@@ -237,6 +317,9 @@ ${t.records} records, ${t.qualifying} qualifying events, ${plural(t.keys, 'key')
 ${renderChart(report)}
 <figcaption class="muted">A bar per key (its largest count in any window); a dashed line per threshold, labelled with the keys whose peak reaches it and the alerts they would raise with suppression.</figcaption>
 </figure>
+<h2>When the loudest keys were busy</h2>
+<p class="muted">Calls per minute over the whole period for the ${Math.min(report.keys.length, TIMELINE_KEYS)} loudest keys; the busiest minute in red.</p>
+${timelines(report)}
 <h2>Thresholds</h2>
 ${thresholdsTable(report)}
 <h2>Peaks</h2>

@@ -74,6 +74,9 @@ export interface PairCount {
   readonly approximate: boolean;
 }
 
+/** Keys whose per-minute timeline the report carries (the loudest first). */
+export const TIMELINE_KEYS = 5;
+
 export interface KeyReport {
   /** The grouping key: a principalId under `principal`; under `actor` an ARN or `source-identity:<value>`. */
   readonly key: string;
@@ -100,6 +103,11 @@ export interface KeyReport {
   readonly lastSeen: string;
   /** The most frequent (user agent, source) pairs, at most PAIRS_REPORTED. */
   readonly topPairs: readonly PairCount[];
+  /**
+   * Qualifying events per active minute (ISO minute, count), for the TIMELINE_KEYS loudest keys only: when and how
+   * bursty the key was over the period. Counts are lower bounds in saturated minutes.
+   */
+  readonly timeline?: readonly { readonly minute: string; readonly events: number }[];
   /** Events not accounted for by `topPairs`. */
   readonly otherEvents: number;
 }
@@ -434,6 +442,7 @@ function analyseKey(
       lastSeen: iso(lastSeen),
       topPairs,
       otherEvents: tally.events - listed,
+      timeline: buckets.map((b) => ({ minute: iso(bucketStart(b.bucket)), events: b.events })),
     },
     pairs,
     alerts: thresholds.map((t) => alertsAt(counts, t, config.suppressionMinutes)),
@@ -464,7 +473,12 @@ export async function tune(
   analysed.sort(
     (a, b) => b.report.peak - a.report.peak || b.report.events - a.report.events || compare(a.report.key, b.report.key),
   );
-  const keys = analysed.map((a) => a.report);
+  // Timelines only for the loudest keys: enough to see their shape, without one entry per minute for every key.
+  const keys = analysed.map((a, i) => {
+    if (i < TIMELINE_KEYS) return a.report;
+    const { timeline: _dropped, ...rest } = a.report;
+    return rest;
+  });
 
   const thresholdRows: ThresholdRow[] = thresholds.map((threshold, i) => {
     const over = analysed.filter((a) => a.report.peak >= threshold);

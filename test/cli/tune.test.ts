@@ -218,7 +218,7 @@ describe('rsr tune --html', () => {
     // Act
     const svg = svgOf(html);
     // Assess
-    expect(html.match(/<svg\b/g)).toHaveLength(1);
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(1);
     expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 \d+ \d+"/);
     expect(svg.match(/<rect class="bar[ "]/g)).toHaveLength(4);
     expect(svg.match(/<rect class="bar over"/g)).toHaveLength(3);
@@ -252,7 +252,7 @@ describe('rsr tune --html', () => {
     // Every element in the page is one the renderer writes itself.
     const tags = new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)/g)].map((m) => (m[1] as string).toLowerCase()));
     const allowed =
-      'html head meta title style body h1 h2 p br figure svg rect line text g figcaption table thead tbody tr th td code div span pre';
+      'html head meta title style body h1 h2 h3 p br figure svg rect line text g figcaption table thead tbody tr th td code div span pre';
     expect([...tags].filter((t) => !allowed.split(' ').includes(t))).toEqual([]);
     // No event handler attribute on any element.
     expect(html).not.toMatch(/<[^>]*\son[a-z]+\s*=/i);
@@ -292,5 +292,30 @@ describe('rsr tune --html', () => {
     expect(svgOf(page).match(/<rect class="bar/g)).toBeNull();
     expect(svgOf(page).match(/<line class="threshold-line"/g)).toHaveLength(5);
     expect(page).toContain('no qualifying events');
+  });
+});
+
+describe('rsr tune --html on the sample, as a reader sees it in a ticket', () => {
+  let html: string;
+  beforeAll(() => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rsr-tune-sample-')), 'report.html');
+    const r = rsr(['tune', 'sample', '--html', file]);
+    expect(r.code).toBe(0);
+    html = readFileSync(file, 'utf8');
+  });
+
+  test('labels each bar with its identity under the chart, not only on hover', () => {
+    const labels = [...html.matchAll(/<text class="bar-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels[0]).toBe('svc-reporting');
+    expect(labels.length).toBeGreaterThanOrEqual(30);
+  });
+
+  test('draws a per-minute timeline for the loudest keys, with the busiest minute named', () => {
+    expect(html).toContain('When the loudest keys were busy');
+    const timelines = html.match(/<svg class="timeline"/g) ?? [];
+    expect(timelines).toHaveLength(5);
+    expect(html).toMatch(
+      /#1 svc-reporting: events per minute, [^;]+; busiest minute 2026-11-25T14:\d\d:00\.000Z \(\d+\)/,
+    );
   });
 });
