@@ -10,13 +10,15 @@ import { createTable } from '../adapters/store/create-table';
 import { ENV, loadConfig, type Overrides } from '../config/load';
 import { ALERT_SCHEMA_VERSION, type Alert, MITRE, RULE_ID } from '../engine/alert';
 import { ConfigError } from '../engine/errors';
+import type { Logger } from '../engine/logger';
 
-const log = {
-  info: (message: string, data?: Record<string, unknown>) =>
-    process.stderr.write(`${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`),
-  warn: (message: string, data?: Record<string, unknown>) =>
-    process.stderr.write(`warning: ${message}${data ? ` ${JSON.stringify(data)}` : ''}\n`),
-};
+/** The CLI's Logger: one line on stderr per call, the data object as JSON after the message. */
+const line =
+  (prefix: string) =>
+  (message: unknown, ...data: unknown[]): void => {
+    process.stderr.write(`${prefix}${String(message)}${data[0] ? ` ${JSON.stringify(data[0])}` : ''}\n`);
+  };
+const log: Logger = { debug: () => {}, info: line(''), warn: line('warning: '), error: line('error: ') };
 
 /** A synthetic alert, unmistakably marked, for checking email and Slack delivery without touching a secret. */
 export function fireDrillAlert(now: number): Alert {

@@ -1,4 +1,5 @@
 /** createTable against dynalite (which has no TTL API) and against a mocked DynamoDB (which has). */
+
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,14 +14,11 @@ import { createTable } from '../../lib/adapters/store/create-table';
 import { ATTR, PENDING_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE, tableDefinition } from '../../lib/adapters/store/table';
 import { StoreError } from '../../lib/engine/errors';
 import { testClient, uniqueTableName, useDynalite } from '../support/dynalite';
+import { recordingLogger } from '../support/logger';
 
 function recordingLog() {
-  const lines: { level: string; message: string; data?: Record<string, unknown> }[] = [];
-  return {
-    lines,
-    info: (message: string, data?: Record<string, unknown>) => lines.push({ level: 'info', message, data }),
-    warn: (message: string, data?: Record<string, unknown>) => lines.push({ level: 'warn', message, data }),
-  };
+  const log = recordingLogger();
+  return Object.assign(log, { lines: log.calls });
 }
 
 describe('createTable on dynalite', () => {

@@ -67,7 +67,7 @@ export function uniqueTableName(prefix = 'rsr'): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${tables}`;
 }
 
-const quiet = { info: () => {}, warn: () => {} };
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** Creates a fresh table with the store's definition and returns its name. */
 export async function freshTable(client: DynamoDBClient, prefix?: string): Promise<string> {

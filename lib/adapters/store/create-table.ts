@@ -11,15 +11,11 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../../engine/errors';
+import type { Logger } from '../../engine/logger';
 import { PENDING_INDEX, TABLE_DEFINITION, TTL_ATTRIBUTE, tableDefinition } from './table';
 
-export interface CreateTableLog {
-  info(message: string, data?: Record<string, unknown>): void;
-  warn(message: string, data?: Record<string, unknown>): void;
-}
-
 export interface CreateTableOptions {
-  readonly log: CreateTableLog;
+  readonly log: Logger;
   /** How often to poll DescribeTable while the table (or its index) is being created. */
   readonly pollMs?: number;
   /** Give up waiting for ACTIVE after this long. */
@@ -56,7 +52,7 @@ async function waitActive(client: DynamoDBClient, tableName: string, pollMs: num
 }
 
 /** Turns TTL on unless it is on already (so a run that died between CreateTable and this step is repaired). */
-async function ensureTtl(client: DynamoDBClient, tableName: string, log: CreateTableLog): Promise<void> {
+async function ensureTtl(client: DynamoDBClient, tableName: string, log: Logger): Promise<void> {
   try {
     const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     if (ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') return;
