@@ -29,8 +29,9 @@ export function registerReplay(program: Command): void {
       const result = await replay(inputs.items, config, { onNotification: print });
       inputs.done();
       const alerts = result.notifications.filter((n) => n.kind === 'alert').length;
-      const overflows = result.notifications.length - alerts;
-      const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length);
+      const overflows = result.notifications.filter((n) => n.kind === 'overflow').length;
+      const bursts = result.notifications.filter((n) => n.kind === 'summary').length;
+      const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length, bursts);
       if (json) process.stderr.write(`${summary}\n`);
       else {
         const header = `rsr replay: threshold ${config.threshold} in ${config.windowMinutes} min, count ${config.count}, group by ${config.groupBy}, preset ${config.preset}`;

@@ -89,7 +89,8 @@ export async function replay(
     },
   };
   const active = store.activeBuckets();
-  const reach = config.latenessMinutes + bucketsPerWindow(config);
+  // Evaluate long enough after the last event for every decision and every due burst summary (thread.ts).
+  const reach = Math.max(config.latenessMinutes + bucketsPerWindow(config), config.quietMinutes + 1);
   let evaluations = 0;
   let suppressed = 0;
   let overflowed = 0;
