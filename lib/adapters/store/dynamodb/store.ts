@@ -379,7 +379,8 @@ export class DynamoDbWindowStore implements WindowStore {
     x.remove(notificationName === C.json ? C.gzip : C.json);
     if (claim.thread) x.set(C.thread, str(JSON.stringify(claim.thread)));
     else x.remove(C.thread);
-    x.set(C.threadOpen, { BOOL: claim.threadOpen === true });
+    if (claim.threadOpen !== undefined) x.set(C.threadOpen, { BOOL: claim.threadOpen });
+    else x.remove(C.threadOpen);
     if (claim.status === 'pending') x.set(C.pending, str(PENDING_PARTITION));
     else if (claim.threadOpen) x.set(C.pending, str(OPEN_THREAD_PARTITION));
     else x.remove(C.pending);
