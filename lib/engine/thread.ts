@@ -34,7 +34,7 @@ import { accessKeyKind, eventHistoryUrl, queriesFor } from './investigate';
 import type { AlertClaim, BucketState, ThreadState, ValueCounts } from './ports';
 import { OTHER_VALUE } from './ports';
 import type { DetectionConfig } from './settings';
-import { BUCKET_MS, bucketStart, bucketsPerWindow } from './window';
+import { BUCKET_MS, bucketStart, bucketsPerWindow, EXPIRY_SLACK_MINUTES } from './window';
 
 /** Secrets listed by name in a summary; the rest are counted (`secretsNotListed`). Keeps a summary well under 256 KB. */
 export const SUMMARY_SECRETS_LIMIT = 100;
@@ -70,12 +70,14 @@ export function nextThreadState(
   };
 }
 
-/** First bucket still kept at `nowBucket` (window.ts bucketExpiresAt, without its slack). */
+/** First bucket still kept during minute `nowBucket` (window.ts bucketExpiresAt). */
 export function oldestKeptBucket(
   nowBucket: number,
   config: Pick<DetectionConfig, 'windowMinutes' | 'latenessMinutes' | 'suppressionMinutes'>,
 ): number {
-  return nowBucket - bucketsPerWindow(config) - config.latenessMinutes - config.suppressionMinutes + 1;
+  return (
+    nowBucket - bucketsPerWindow(config) - config.latenessMinutes - config.suppressionMinutes - EXPIRY_SLACK_MINUTES + 1
+  );
 }
 
 /** Why the summary of `claim` is due at `nowBucket`, or undefined while the thread is still running. */
@@ -96,14 +98,21 @@ function merge(buckets: readonly BucketState[], pick: (b: BucketState) => ValueC
   return m;
 }
 
-/** Most events first, ties by value, OTHER_VALUE (and what the limit cuts) folded into one last entry. */
-export function ranked(counts: Map<string, number>, limit: number): { listed: ValueCount[]; cut: number } {
+/**
+ * Most events first, ties by value, at most `limit` named values; OTHER_VALUE (values a bucket did not keep by name)
+ * last, with what the limit cut folded into it unless `foldCut` is false (secrets: the cut is counted separately).
+ */
+export function ranked(
+  counts: Map<string, number>,
+  limit: number,
+  foldCut = true,
+): { listed: ValueCount[]; cut: number } {
   const list = [...counts.entries()]
     .filter(([v]) => v !== OTHER_VALUE)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([value, count]) => ({ value, count }));
   const listed = list.slice(0, limit);
-  const rest = list.slice(limit).reduce((s, x) => s + x.count, 0) + (counts.get(OTHER_VALUE) ?? 0);
+  const rest = (foldCut ? list.slice(limit).reduce((s, x) => s + x.count, 0) : 0) + (counts.get(OTHER_VALUE) ?? 0);
   if (rest > 0) listed.push({ value: OTHER_VALUE, count: rest });
   return { listed, cut: Math.max(0, list.length - limit) };
 }
@@ -155,6 +164,7 @@ export function buildSummary(input: SummaryInput, config: DetectionConfig, now: 
   const secrets = ranked(
     merge(buckets, (b) => b.secrets),
     SUMMARY_SECRETS_LIMIT,
+    false,
   );
   const listedSecrets = secrets.listed.filter((s) => s.value !== OTHER_VALUE).length;
   let latest: BucketState | undefined;

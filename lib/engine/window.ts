@@ -45,7 +45,7 @@ export const saturationOf = (config: Pick<DetectionConfig, 'threshold' | 'satura
   config.threshold * config.saturationFactor;
 
 /** Minutes of slack added to every expiry, for evaluator delay and clock skew between Lambda and CloudTrail. */
-const EXPIRY_SLACK_MINUTES = 5;
+export const EXPIRY_SLACK_MINUTES = 5;
 
 /**
  * When a bucket may be forgotten (epoch seconds). The last evaluation that decides on bucket b runs at
