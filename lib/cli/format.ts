@@ -86,6 +86,7 @@ export function formatSummary(
   overflows: number,
   inputErrors: number,
   summaries = 0,
+  muted = 0,
 ): string {
   const skipped = SKIP_REASONS.filter((r) => s.skipped[r] > 0)
     .map((r) => `${r} ${s.skipped[r]}`)
@@ -96,6 +97,7 @@ export function formatSummary(
     `skipped          ${skipped || 'none'}`,
     `alerts           ${alerts}${overflows ? ` (+${overflows} overflow summaries)` : ''}`,
     `burst summaries  ${summaries}`,
+    muted ? `muted crossings  ${muted}` : undefined,
     inputErrors ? `unreadable input ${inputErrors}` : undefined,
   ]
     .filter((l): l is string => l !== undefined)

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, PublishError, StoreError } from '../engine/errors';
 import { registerAws } from './aws';
+import { registerMutes } from './mutes';
 import { registerRedrive } from './redrive';
 import { registerReplay } from './replay';
 import { registerTune } from './tune';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerTune(program);
   registerAws(program);
+  registerMutes(program);
   registerRedrive(program);
   return program;
 }

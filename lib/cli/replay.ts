@@ -5,6 +5,7 @@ import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { formatNotification, formatSummary } from './format';
 import { openInputs } from './inputs';
+import { readMutesFile } from './mutes';
 import { addDetectionFlags, overridesFrom } from './options';
 
 export function registerReplay(program: Command): void {
@@ -16,22 +17,27 @@ export function registerReplay(program: Command): void {
       )
       .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
   )
-    .option('--json', 'print one JSON object per alert or overflow summary on stdout; summary on stderr')
+    .option(
+      '--json',
+      'print one JSON object per alert, burst summary (kind "summary") or overflow summary on stdout; run summary on stderr',
+    )
+    .option('--mutes <file>', 'apply these analyst mutes (JSON array, as `rsr mutes --json` prints) in simulated time')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const config = loadConfig(process.env, overridesFrom(opts));
       const json = opts.json === true;
+      const mutes = typeof opts.mutes === 'string' ? readMutesFile(opts.mutes) : [];
       const inputs = await openInputs(paths);
       const out: string[] = [];
       const print = (n: Notification) => {
         if (json) process.stdout.write(`${JSON.stringify(n)}\n`);
         else out.push(formatNotification(n));
       };
-      const result = await replay(inputs.items, config, { onNotification: print });
+      const result = await replay(inputs.items, config, { onNotification: print, mutes });
       inputs.done();
       const alerts = result.notifications.filter((n) => n.kind === 'alert').length;
       const overflows = result.notifications.filter((n) => n.kind === 'overflow').length;
       const bursts = result.notifications.filter((n) => n.kind === 'summary').length;
-      const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length, bursts);
+      const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length, bursts, result.muted);
       if (json) process.stderr.write(`${summary}\n`);
       else {
         const header = `rsr replay: threshold ${config.threshold} in ${config.windowMinutes} min, count ${config.count}, group by ${config.groupBy}, preset ${config.preset}`;

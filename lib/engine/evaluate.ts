@@ -218,9 +218,14 @@ interface Candidate {
   readonly mutedReasons: readonly string[];
 }
 
-/** Whether `mutes` silence `reason` for `key` at `now` (exact key match; a mute without signal covers all). */
+/**
+ * Whether `mutes` silence `reason` for `key` at `now`: exact key match (a mute never hides another key), in force
+ * from its creation to `until` (a backtest replays mutes in simulated time), all reasons unless it names one.
+ */
 export function isMuted(mutes: readonly Mute[], key: string, reason: string, now: number): boolean {
-  return mutes.some((m) => m.key === key && m.until > now && (m.signal === undefined || m.signal === reason));
+  return mutes.some(
+    (m) => m.key === key && m.createdAt <= now && now < m.until && (m.signal === undefined || m.signal === reason),
+  );
 }
 
 /** One reason's decision for an identity, with the buckets it read. */
