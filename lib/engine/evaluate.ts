@@ -489,7 +489,10 @@ export async function runEvaluation(
   return report;
 }
 
-/** The burst summary of an open thread if it is due at `now`. */
+/**
+ * The burst summary of an open thread if it is due at `now`. Most runs find a thread still active, so they read only
+ * the last QUIET_MINUTES of its counters; the whole span is read once, when the summary is due.
+ */
 async function summaryFor(
   store: WindowStore,
   open: AlertClaim,
@@ -499,13 +502,18 @@ async function summaryFor(
   const nowBucket = Math.floor(now / BUCKET_MS);
   const thread = open.thread ?? nextThreadState(undefined, false, open.windowEndBucket, [], { muted: false }, config);
   const from = Math.max(thread.startBucket, oldestKeptBucket(nowBucket, config));
+  const counters = [open.key, ...config.signals.map((s) => signalKey(s, open.key))];
+  const recentFrom = Math.max(from, nowBucket - config.quietMinutes + 1);
+  const recent: BucketState[][] = [];
+  for (const key of counters) recent.push(await store.readBuckets(key, recentFrom, nowBucket, now));
+  // No bucket in the last Q minutes means the latest one is at least Q minutes old: quiet.
+  const last = lastActiveBucket(recent) ?? nowBucket - config.quietMinutes;
+  const closedBy = summaryDue(open, last, nowBucket, config);
+  if (!closedBy) return undefined;
   const buckets = await store.readBuckets(open.key, from, nowBucket, now);
   const signals = [];
   for (const s of config.signals) {
     signals.push({ reason: s, buckets: await store.readBuckets(signalKey(s, open.key), from, nowBucket, now) });
   }
-  const last = lastActiveBucket([buckets, ...signals.map((s) => s.buckets)]) ?? open.windowEndBucket;
-  const closedBy = summaryDue(open, last, nowBucket, config);
-  if (!closedBy) return undefined;
   return buildSummary({ claim: open, thread, buckets, from, signals, closedBy }, config, now);
 }
