@@ -94,7 +94,15 @@ describe('burst summary invariants (property-based, brute-force oracle)', () => 
         const config = toConfig(c);
         // Act
         const { notifications } = await replay(records(evs), config);
-        // Assess
+        // Assess: a continuation alert carries the totals since its thread's first crossing window
+        for (const a of alertsOf(notifications).filter((x) => x.continuation)) {
+          const since = bucketOf(Date.parse(a.thread?.since ?? ''));
+          const now = bucketOf(Date.parse(a.detectedAt));
+          const thread = evs.filter((e) => e.key === a.identity && bucketOf(e.t) >= since && bucketOf(e.t) <= now);
+          expect(a.thread?.calls).toBe(new Set(thread.map((e) => e.id)).size);
+          expect(a.thread?.distinctSecrets).toBe(new Set(thread.map((e) => e.secret)).size);
+          expect(asRecord(a.thread?.regions ?? [])).toEqual(tally(thread, (e) => e.region));
+        }
         for (const s of summariesOf(notifications)) {
           const from = bucketOf(Date.parse(s.since));
           const now = bucketOf(Date.parse(s.detectedAt));
