@@ -32,7 +32,7 @@ interface Plan {
   readonly ingest: { readonly identities: number; readonly minutes: number; readonly hotEvents: number };
   readonly evaluator: { active: number[]; expiredUpTo: number; runs: number; hotPerStep?: number };
   /** Figure 7: one alerted burst of `events` reads over `minutes` minutes. */
-  readonly summary: { readonly events: number; readonly minutes: number };
+  readonly summary: { readonly events: number; readonly minutes: number; readonly quietMinutes?: number };
   readonly bursts: number;
   readonly coldRuns: number;
 }
@@ -105,7 +105,7 @@ const PLANS: Record<Mode, Plan> = {
     },
     ingest: { identities: 20, minutes: 1, hotEvents: 210 },
     evaluator: { active: [20], expiredUpTo: 20, runs: 1, hotPerStep: 1 },
-    summary: { events: 25, minutes: 2 },
+    summary: { events: 25, minutes: 1, quietMinutes: 2 },
     bursts: 10,
     coldRuns: 1,
   },

@@ -21,6 +21,8 @@ import { Rng } from './stats';
 export interface SummaryCostOptions {
   readonly events: number;
   readonly minutes: number;
+  /** QUIET_MINUTES for this figure (default: the built-in default); the smoke run shortens it. */
+  readonly quietMinutes?: number;
   readonly log: (line: string) => void;
 }
 
@@ -39,10 +41,11 @@ export interface SummaryCost {
   readonly bucketStorageFactor: number;
 }
 
-const SETTINGS: EvaluationSettings = { ...DEFAULTS };
+const DEFAULT_SETTINGS: EvaluationSettings = { ...DEFAULTS };
 const START = Date.UTC(2026, 10, 25, 14, 0, 0);
 
 function burst(detector: Detector, options: SummaryCostOptions): CountedEvent[] {
+  // Identity and secrets are seeded: both variants see the same events.
   const rng = new Rng('summary-burst');
   const who = principal(rng, 'summary');
   const out: CountedEvent[] = [];
@@ -59,10 +62,11 @@ async function run(
   events: readonly CountedEvent[],
   summaries: boolean,
   options: SummaryCostOptions,
+  settings: EvaluationSettings,
 ): Promise<{ readUnits: number; writeUnits: number; evaluations: number; published: number; idle: number }> {
   const table = await dynamo.table(summaries ? 'bench-summary' : 'bench-summary-base');
   const recorder = new DynamoDbWindowStore(dynamo.client(), { tableName: table });
-  const saturation = SETTINGS.threshold * SETTINGS.saturationFactor;
+  const saturation = settings.threshold * settings.saturationFactor;
   for (const e of events) await recorder.record([e], { saturation, now: e.context.eventTime + 1000 });
   const client = dynamo.client();
   const reads = meterReads(client);
@@ -82,15 +86,15 @@ async function run(
     },
   };
   const first = Math.floor(START / BUCKET_MS);
-  const last = first + options.minutes + SETTINGS.quietMinutes + 1;
+  const last = first + options.minutes + settings.quietMinutes + 1;
   let evaluations = 0;
   for (let minute = first; minute <= last; minute++) {
-    await runEvaluation(store, publisher, SETTINGS, (minute + 1) * BUCKET_MS - 1);
+    await runEvaluation(store, publisher, settings, (minute + 1) * BUCKET_MS - 1);
     evaluations++;
   }
   // One more evaluation long after the burst: nothing active, no thread open.
   const before = totalReadUnits(reads);
-  await runEvaluation(store, publisher, SETTINGS, (last + 24 * 60) * BUCKET_MS);
+  await runEvaluation(store, publisher, settings, (last + 24 * 60) * BUCKET_MS);
   const idle = totalReadUnits(reads) - before;
   return {
     readUnits: before,
@@ -102,10 +106,11 @@ async function run(
 }
 
 export async function benchSummaryCost(dynamo: LocalDynamo, options: SummaryCostOptions): Promise<SummaryCost> {
-  const detector = new Detector(SETTINGS);
+  const settings = { ...DEFAULT_SETTINGS, quietMinutes: options.quietMinutes ?? DEFAULT_SETTINGS.quietMinutes };
+  const detector = new Detector(settings);
   const events = burst(detector, options);
-  const baseline = await run(dynamo, events, false, options);
-  const shipped = await run(dynamo, events, true, options);
+  const baseline = await run(dynamo, events, false, options, settings);
+  const shipped = await run(dynamo, events, true, options, settings);
   const n = events.length;
   const result: SummaryCost = {
     events: n,
@@ -117,8 +122,8 @@ export async function benchSummaryCost(dynamo: LocalDynamo, options: SummaryCost
     extraWriteUnitsPerEvent: (shipped.writeUnits - baseline.writeUnits) / n,
     idleEvaluationExtraReadUnits: shipped.idle - baseline.idle,
     bucketStorageFactor:
-      (bucketsPerWindow(SETTINGS) + SETTINGS.latenessMinutes + SETTINGS.suppressionMinutes + 5) /
-      (bucketsPerWindow(SETTINGS) + SETTINGS.latenessMinutes + 5),
+      (bucketsPerWindow(settings) + settings.latenessMinutes + settings.suppressionMinutes + 5) /
+      (bucketsPerWindow(settings) + settings.latenessMinutes + 5),
   };
   options.log(
     `summary: ${n} events, ${shipped.evaluations} evaluations, ${shipped.published} summary; ` +

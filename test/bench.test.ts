@@ -69,4 +69,4 @@ test('the benchmark smoke run measures every section and writes a complete resul
   expect(written.latency?.fastPathOneContainer.atCrossing).toBe(written.latency?.detected);
   expect(written.costModel?.totals.base).toHaveLength(3);
   expect(written.table.every((row) => row.met !== false || row.figure.startsWith('4 stretch'))).toBe(true);
-}, 30_000);
+}, 60_000);
