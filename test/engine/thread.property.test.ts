@@ -192,3 +192,57 @@ describe('burst summary invariants (property-based, brute-force oracle)', () => 
     );
   });
 });
+
+describe('mutes in a thread', () => {
+  const at = (minute: number, i: number, key = 'AIDAKEYA'): Ev => ({
+    key,
+    t: BASE_TIME + minute * 60_000 + i * 100,
+    id: `${key}-${minute}-${i}`,
+    secret: `s${minute}-${i}`,
+    region: 'us-east-1',
+    ip: '198.51.100.7',
+    agent: 'aws-cli/2.15.30',
+  });
+  /** A burst that goes on for `minutes` minutes, `perMinute` reads a minute. */
+  const burstOf = (from: number, minutes: number, perMinute: number, key?: string) =>
+    Array.from({ length: minutes }, (_, m) => Array.from({ length: perMinute }, (_, i) => at(from + m, i, key))).flat();
+  const config = testConfig({ threshold: 10, windowMinutes: 4, suppressionMinutes: 10, quietMinutes: 5 });
+
+  it('a mute set after the alert silences the continuation, and the summary counts the muted crossing', async () => {
+    // Prepare: one burst long enough for a continuation; the mute starts after the first alert
+    const evs = burstOf(0, 25, 5);
+    const mutes = [
+      {
+        key: 'AIDAKEYA',
+        until: BASE_TIME + 3 * 3_600_000,
+        reason: 'known job',
+        by: 'test',
+        createdAt: BASE_TIME + 5 * 60_000,
+      },
+    ];
+    // Act
+    const plain = await replay(records(evs), config);
+    const muted = await replay(records(evs), config, { mutes });
+    // Assess
+    expect(alertsOf(plain.notifications).filter((a) => a.continuation).length).toBeGreaterThan(0);
+    expect(alertsOf(muted.notifications)).toHaveLength(1);
+    const [summary] = summariesOf(muted.notifications);
+    expect(summary?.mutedCrossings).toBe(muted.muted);
+    expect(muted.muted).toBeGreaterThan(0);
+    expect(summary?.calls).toBe(evs.length);
+  });
+
+  it('a mute never hides another key, and a mute of one signal leaves the main rule alerting', async () => {
+    // Prepare
+    const evs = [...burstOf(0, 3, 5, 'AIDAKEYA'), ...burstOf(0, 3, 5, 'AIDAKEYB')];
+    const mutes = [
+      { key: 'AIDAKEYA', until: BASE_TIME + 3_600_000, reason: 'x', by: 'test', createdAt: 0 },
+      { key: 'AIDAKEYB', signal: 'batch-calls', until: BASE_TIME + 3_600_000, reason: 'x', by: 'test', createdAt: 0 },
+    ];
+    // Act
+    const { notifications, muted } = await replay(records(evs), config, { mutes });
+    // Assess
+    expect(alertsOf(notifications).map((a) => a.identity)).toEqual(['AIDAKEYB']);
+    expect(muted).toBe(1);
+  });
+});
