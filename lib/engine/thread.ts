@@ -214,7 +214,7 @@ export function buildSummary(input: SummaryInput, config: DetectionConfig, now: 
   const span = {
     groupBy: summary.groupBy,
     identity: summary.identity,
-    windowStart: summary.since < summary.firstSeen ? summary.since : summary.firstSeen,
+    windowStart: summary.since,
     windowEnd: iso(Date.parse(summary.lastSeen) + BUCKET_MS),
   };
   return {

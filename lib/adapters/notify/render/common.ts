@@ -160,7 +160,7 @@ export function cloudTrailCommand(alert: Alert): string | undefined {
  * padded by an hour each side; only AWS-shaped values are pasted into the command.
  */
 export function summaryLookupCommands(s: BurstSummary): string[] {
-  const start = shiftIso(s.since < s.firstSeen ? s.since : s.firstSeen, -60);
+  const start = shiftIso(s.since, -60);
   const end = shiftIso(s.lastSeen, 60);
   if (!start || !end) return [];
   let attribute: string;
