@@ -21,15 +21,18 @@ import { benchIngest, type IngestShape, logBytesPerInvocation } from './ingest';
 import { benchLatency, type LatencyResult } from './latency';
 import { benchReplay, type ReplayPoint } from './replay';
 import { round } from './stats';
+import { benchSummaryCost, type SummaryCost } from './summary';
 
 type Mode = 'full' | 'quick' | 'smoke';
-const SECTIONS = ['replay', 'ingest', 'evaluator', 'latency', 'cold-start'] as const;
+const SECTIONS = ['replay', 'ingest', 'evaluator', 'summary', 'latency', 'cold-start'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Plan {
   readonly replay: { readonly specs: DatasetSpec[]; readonly runs: number };
   readonly ingest: { readonly identities: number; readonly minutes: number; readonly hotEvents: number };
   readonly evaluator: { active: number[]; expiredUpTo: number; runs: number; hotPerStep?: number };
+  /** Figure 7: one alerted burst of `events` reads over `minutes` minutes. */
+  readonly summary: { readonly events: number; readonly minutes: number; readonly quietMinutes?: number };
   readonly bursts: number;
   readonly coldRuns: number;
 }
@@ -60,6 +63,7 @@ const PLANS: Record<Mode, Plan> = {
     },
     ingest: { identities: 1_000, minutes: 3, hotEvents: 5_000 },
     evaluator: { active: [1_000, 10_000, 100_000], expiredUpTo: 100_000, runs: 3 },
+    summary: { events: 200, minutes: 8 },
     bursts: 2000,
     coldRuns: 9,
   },
@@ -87,6 +91,7 @@ const PLANS: Record<Mode, Plan> = {
     },
     ingest: { identities: 1_000, minutes: 1, hotEvents: 5_000 },
     evaluator: { active: [1_000, 10_000], expiredUpTo: 1_000, runs: 2 },
+    summary: { events: 200, minutes: 8 },
     bursts: 300,
     coldRuns: 5,
   },
@@ -100,6 +105,7 @@ const PLANS: Record<Mode, Plan> = {
     },
     ingest: { identities: 20, minutes: 1, hotEvents: 210 },
     evaluator: { active: [20], expiredUpTo: 20, runs: 1, hotPerStep: 1 },
+    summary: { events: 25, minutes: 1, quietMinutes: 2 },
     bursts: 10,
     coldRuns: 1,
   },
@@ -124,6 +130,7 @@ export interface BenchResults {
   readonly replay?: ReplayPoint[];
   readonly ingest?: { shapes: IngestShape[]; logBytesPerInvocation: number };
   readonly evaluator?: EvaluationPoint[];
+  readonly summary?: SummaryCost;
   readonly latency?: LatencyResult;
   readonly coldStart?: ColdStartResult;
   readonly costModel?: CostModel;
@@ -253,7 +260,7 @@ export async function runBench(args: BenchOptions): Promise<BenchResults> {
   let wide: IngestShape | undefined;
   let evaluatorPoints: EvaluationPoint[] | undefined;
   let logBytes = 0;
-  if (args.only.has('ingest') || args.only.has('evaluator')) {
+  if (args.only.has('ingest') || args.only.has('evaluator') || args.only.has('summary')) {
     const dynamo = await startLocalDynamo(join(args.root, 'bench', 'dynalite-worker.cjs'));
     log(`dynalite on ${dynamo.endpoint} (${dynamo.thread} thread)`);
     try {
@@ -314,6 +321,21 @@ export async function runBench(args: BenchOptions): Promise<BenchResults> {
           measured: activeOnly.map((p) => `${n0(p.activeKeysSeen)}: ${n0(p.readUnitsTotal)} RU`).join(', '),
           target: 'grows with active',
           met: judge(grows),
+        });
+      }
+      if (args.only.has('summary')) {
+        log('7. burst summaries: extra cost per event of an alerted burst, against an evaluator without them');
+        const cost = await benchSummaryCost(dynamo, { ...plan.summary, log });
+        results.summary = cost;
+        rows.push({
+          figure: `7 burst summary, one alerted burst of ${n0(cost.events)} events (${cost.evaluations} evaluations)`,
+          measured:
+            `+${f(cost.extraReadUnitsPerEvent, 3)} RU and +${f(cost.extraWriteUnitsPerEvent, 3)} WU per event ` +
+            `(${n0(cost.baseline.readUnits)} → ${n0(cost.withSummaries.readUnits)} RU, ${n0(cost.baseline.writeUnits)} → ` +
+            `${n0(cost.withSummaries.writeUnits)} WU); ${cost.summaries} summary; idle evaluation +${f(cost.idleEvaluationExtraReadUnits, 1)} RU; ` +
+            `bucket storage ×${f(cost.bucketStorageFactor)} (computed)`,
+          target: 'exactly one summary; reported',
+          met: cost.summaries === 1,
         });
       }
     } finally {

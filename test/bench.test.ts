@@ -40,7 +40,7 @@ test('the benchmark smoke run measures every section and writes a complete resul
   // Act
   const results = await runBench({
     mode: 'smoke',
-    only: new Set(['replay', 'ingest', 'evaluator', 'latency']),
+    only: new Set(['replay', 'ingest', 'evaluator', 'summary', 'latency']),
     out,
     keepData: false,
     root: ROOT,
@@ -63,9 +63,10 @@ test('the benchmark smoke run measures every section and writes a complete resul
     [21, 0, 1],
     [21, 200, 1],
   ]);
+  expect(written.summary?.summaries).toBe(1);
   expect(written.latency?.late).toBe(0);
   // The ingest fast path catches every burst one container sees whole, at its crossing event.
   expect(written.latency?.fastPathOneContainer.atCrossing).toBe(written.latency?.detected);
   expect(written.costModel?.totals.base).toHaveLength(3);
   expect(written.table.every((row) => row.met !== false || row.figure.startsWith('4 stretch'))).toBe(true);
-}, 30_000);
+}, 60_000);

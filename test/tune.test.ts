@@ -67,7 +67,7 @@ function alerted(notifications: readonly Notification[]): { identities: Set<stri
     if (n.kind === 'alert') {
       identities.add(n.identity);
       alerts++;
-    } else {
+    } else if (n.kind === 'overflow') {
       for (const i of n.identities) identities.add(i.identity);
       alerts += n.identities.length;
     }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { SnsPublisher } from '../adapters/notify/sns';
 import { createTable } from '../adapters/store/create-table';
 import { ENV, loadConfig, type Overrides } from '../config/load';
-import { ALERT_SCHEMA_VERSION, type Alert, MITRE, RULE_ID } from '../engine/alert';
+import { ALERT_SCHEMA_VERSION, type Alert, type BurstSummary, MITRE, RULE_ID } from '../engine/alert';
 import { ConfigError } from '../engine/errors';
 import type { Logger } from '../engine/logger';
 
@@ -74,6 +74,46 @@ export function topicRegion(arn: string, source: string): string {
   return region;
 }
 
+/** The burst summary that would follow the fire-drill alert `alert`, equally marked. */
+export function fireDrillSummary(alert: Alert, now: number): BurstSummary {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    kind: 'summary',
+    schemaVersion: ALERT_SCHEMA_VERSION,
+    alertId: `rsr-fire-drill-summary-${now}`,
+    threadId: alert.threadId,
+    lastAlertId: alert.alertId,
+    rule: RULE_ID,
+    preset: alert.preset,
+    identity: alert.identity,
+    groupBy: alert.groupBy,
+    closedBy: 'quiet',
+    quietMinutes: 10,
+    since: alert.windowStart,
+    complete: true,
+    calls: 25,
+    callsIsLowerBound: false,
+    distinctSecrets: 0,
+    firstSeen: alert.firstSeen,
+    lastSeen: iso(now),
+    regions: [],
+    accountId: '',
+    userArn: alert.userArn,
+    userName: alert.userName,
+    identityType: alert.identityType,
+    accessKeyId: '',
+    secrets: [],
+    secretsNotListed: 0,
+    sourceIps: [],
+    userAgents: [{ value: 'rsr fire-drill', count: 25 }],
+    eventNames: [{ value: 'FIRE-DRILL', count: 25 }],
+    reasons: ['fire-drill'],
+    signalCalls: [],
+    mutedCrossings: 0,
+    detectedAt: iso(now),
+  };
+}
+
 export function registerAws(program: Command): void {
   program
     .command('create-table')
@@ -99,7 +139,8 @@ export function registerAws(program: Command): void {
     .command('fire-drill')
     .description('publish a clearly marked synthetic alert to the topic, to check email and Slack delivery')
     .option('--topic-arn <arn>', `SNS topic ARN [env ${ENV.topicArn}]`)
-    .action(async (opts: { topicArn?: string }) => {
+    .option('--summary', 'also publish the burst summary that would follow it, in the same thread')
+    .action(async (opts: { topicArn?: string; summary?: boolean }) => {
       const overrides: Overrides = opts.topicArn ? { topicArn: { value: opts.topicArn, source: '--topic-arn' } } : {};
       const config = loadConfig(process.env, overrides);
       if (!config.topicArn)
@@ -108,9 +149,16 @@ export function registerAws(program: Command): void {
       const region = topicRegion(config.topicArn, opts.topicArn ? '--topic-arn' : ENV.topicArn);
       const client = new SNSClient({ region });
       try {
-        const alert = fireDrillAlert(Date.now());
-        await new SnsPublisher({ client, topicArn: config.topicArn, httpsFormat: config.httpsFormat }).publish(alert);
+        const now = Date.now();
+        const alert = fireDrillAlert(now);
+        const publisher = new SnsPublisher({ client, topicArn: config.topicArn, httpsFormat: config.httpsFormat });
+        await publisher.publish(alert);
         process.stdout.write(`published fire drill ${alert.alertId} to ${config.topicArn}\n`);
+        if (opts.summary) {
+          const summary = fireDrillSummary(alert, now);
+          await publisher.publish(summary);
+          process.stdout.write(`published fire drill summary ${summary.alertId} to ${config.topicArn}\n`);
+        }
       } finally {
         client.destroy();
       }

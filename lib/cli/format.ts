@@ -1,5 +1,5 @@
 /** Terminal rendering of notifications and the replay summary. Attacker-controlled text is made inert. */
-import type { Alert, Notification, ValueCount } from '../engine/alert';
+import type { Alert, BurstSummary, Notification, ValueCount } from '../engine/alert';
 import type { IngestStats } from '../engine/detector';
 import { SKIP_REASONS } from '../engine/event';
 import { headline, reasonLabel, reasonPhrase, reasonsOf } from '../engine/headline';
@@ -64,13 +64,37 @@ function formatAlert(a: Alert): string {
     `  from       ${list(a.sourceIps)}`,
     `  agents     ${list(a.userAgents, 3)}`,
     `  regions    ${list(a.regions)}`,
+    a.thread
+      ? `  thread     since ${a.thread.since}: ${a.thread.callsIsLowerBound ? 'at least ' : ''}${a.thread.calls} calls, ${a.thread.distinctSecrets} distinct secrets, regions ${list(a.thread.regions)}${a.thread.complete ? '' : ' (earliest minutes no longer kept)'}`
+      : undefined,
+    `  as of      ${a.lastSeen}: the burst summary follows when the identity goes quiet`,
     `  alertId    ${a.alertId}`,
+  ];
+  return lines.filter((l): l is string => l !== undefined).join('\n');
+}
+
+function formatBurstSummary(s: BurstSummary): string {
+  const closed = s.closedBy === 'quiet' ? `quiet for ${s.quietMinutes} min` : 'suppression period ended';
+  const secrets = s.secrets.map((x) => `    ${inert(secretName(x.value), 120)} (${x.count})`);
+  const lines = [
+    `SUMMARY of burst ${s.threadId} (${closed}) — identity ${inert(s.identity)}${s.userName ? ` (${inert(s.userName)})` : ''}`,
+    `  span       ${s.firstSeen} → ${s.lastSeen}${s.complete ? '' : ` (counted since ${s.since}; earlier minutes no longer kept)`}`,
+    `  calls      ${s.callsIsLowerBound ? 'at least ' : ''}${s.calls}: ${list(s.eventNames)}`,
+    `  reasons    ${s.reasons.join(', ') || '-'}${s.signalCalls.length ? ` (signal calls: ${list(s.signalCalls)})` : ''}`,
+    s.mutedCrossings ? `  muted      ${s.mutedCrossings} crossing(s) silenced by a mute` : undefined,
+    `  regions    ${list(s.regions, 20)}`,
+    `  from       ${list(s.sourceIps, 10)}`,
+    `  agents     ${list(s.userAgents, 5)}`,
+    `  secrets    ${s.distinctSecrets} distinct${s.secretsNotListed ? ` (${s.secretsNotListed} more not listed)` : ''}:`,
+    ...secrets,
+    `  alertId    ${s.alertId} (last alert ${s.lastAlertId})`,
   ];
   return lines.filter((l): l is string => l !== undefined).join('\n');
 }
 
 export function formatNotification(n: Notification): string {
   if (n.kind === 'alert') return formatAlert(n);
+  if (n.kind === 'summary') return formatBurstSummary(n);
   const ids = n.identities.map((i) => `  ${inert(i.identity)} (${i.count}) ${i.alertId}`);
   return [
     `OVERFLOW ${n.keys} more keys crossed the threshold at ${n.detectedAt} (cap ${n.maxAlertsPerRun} per run)`,
@@ -91,7 +115,14 @@ export function formatHeader(command: string, c: DetectionConfig): string {
   ].join('\n');
 }
 
-export function formatSummary(s: IngestStats, alerts: number, overflows: number, inputErrors: number): string {
+export function formatSummary(
+  s: IngestStats,
+  alerts: number,
+  overflows: number,
+  inputErrors: number,
+  summaries = 0,
+  muted = 0,
+): string {
   const skipped = SKIP_REASONS.filter((r) => s.skipped[r] > 0)
     .map((r) => `${r} ${s.skipped[r]}`)
     .join(', ');
@@ -101,6 +132,8 @@ export function formatSummary(s: IngestStats, alerts: number, overflows: number,
     s.usedBySignals ? `used by signals  ${s.usedBySignals} (failed calls counted by access-denied)` : undefined,
     `skipped          ${skipped || 'none'}`,
     `alerts           ${alerts}${overflows ? ` (+${overflows} overflow summaries)` : ''}`,
+    `burst summaries  ${summaries}`,
+    muted ? `muted crossings  ${muted}` : undefined,
     inputErrors ? `unreadable input ${inputErrors}` : undefined,
   ]
     .filter((l): l is string => l !== undefined)

@@ -4,6 +4,7 @@ import { version } from '../../package.json';
 import { ConfigError, PublishError, StoreError } from '../engine/errors';
 import { registerAws } from './aws';
 import { EXIT } from './exit';
+import { registerMutes } from './mutes';
 import { registerRedrive } from './redrive';
 import { registerReplay } from './replay';
 import { registerAthenaSql } from './sources';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerTune(program);
   registerAws(program);
+  registerMutes(program);
   registerRedrive(program);
   registerAthenaSql(program);
   return program;

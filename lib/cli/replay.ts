@@ -4,6 +4,7 @@ import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { EXIT } from './exit';
 import { formatHeader, formatNotification, formatSummary } from './format';
+import { readMutesFile } from './mutes';
 import { addDetectionFlags, detectionConfig } from './options';
 import { addSourceFlags, openSource } from './sources';
 
@@ -18,21 +19,27 @@ export function registerReplay(program: Command): void {
         .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
     ),
   )
-    .option('--json', 'print one JSON object per alert or overflow summary on stdout; summary on stderr')
+    .option(
+      '--json',
+      'print one JSON object per alert, burst summary (kind "summary") or overflow summary on stdout; run summary on stderr',
+    )
+    .option('--mutes <file>', 'apply these analyst mutes (JSON array, as `rsr mutes --json` prints) in simulated time')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const config = await detectionConfig(process.env, opts);
       const json = opts.json === true;
+      const mutes = typeof opts.mutes === 'string' ? readMutesFile(opts.mutes) : [];
       const inputs = await openSource(paths, config, opts);
       const out: string[] = [];
       const print = (n: Notification) => {
         if (json) process.stdout.write(`${JSON.stringify(n)}\n`);
         else out.push(formatNotification(n));
       };
-      const result = await replay(inputs.items, config, { onNotification: print });
+      const result = await replay(inputs.items, config, { onNotification: print, mutes });
       inputs.done(result.stats.received);
       const alerts = result.notifications.filter((n) => n.kind === 'alert').length;
-      const overflows = result.notifications.length - alerts;
-      const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length);
+      const overflows = result.notifications.filter((n) => n.kind === 'overflow').length;
+      const bursts = result.notifications.filter((n) => n.kind === 'summary').length;
+      const summary = formatSummary(result.stats, alerts, overflows, inputs.errors.length, bursts, result.muted);
       if (json) process.stderr.write(`${summary}\n`);
       else {
         const header = formatHeader('replay', config);

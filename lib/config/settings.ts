@@ -155,6 +155,14 @@ export const SETTINGS: { readonly [K in SettingName]: SettingSpec<K> } = {
     doc: 'at most one alert per identity per this many minutes',
     parse: integer(1, 10080),
   },
+  quietMinutes: {
+    env: 'QUIET_MINUTES',
+    flag: '--quiet-minutes <m>',
+    param: true,
+    accepted: '1 to 1440',
+    doc: 'an alerted burst ends after this many quiet minutes; its summary follows (at the latest when suppression ends)',
+    parse: integer(1, 1440),
+  },
   maxAlertsPerRun: {
     env: 'MAX_ALERTS_PER_RUN',
     flag: '--max-alerts-per-run <n>',

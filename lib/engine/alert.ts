@@ -106,6 +106,63 @@ export interface Alert {
   readonly actor?: ActorParts;
   /** What a responder checks first: credential kind, session, MFA, console, service caller, ready queries. */
   readonly investigation?: Investigation;
+  /** On a continuation alert: totals over its thread since the first alert's window (engine/thread.ts). */
+  readonly thread?: ThreadTotals;
+}
+
+/** Totals over a thread's events (the identity's main counter), from `since` up to `lastSeen`. */
+export interface ThreadTotals {
+  /** Start of the first alert's crossing window, or of the oldest bucket still kept (`complete: false`). */
+  readonly since: string;
+  /** False when the thread is older than bucket retention and its earliest minutes are no longer counted. */
+  readonly complete: boolean;
+  /** Qualifying calls (a lower bound when `callsIsLowerBound`). */
+  readonly calls: number;
+  readonly callsIsLowerBound: boolean;
+  /** Distinct secrets read (exact below saturation; each secret counted once however it was named). */
+  readonly distinctSecrets: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly regions: readonly ValueCount[];
+}
+
+/**
+ * The whole blast radius of one alerted burst, published once its identity has been quiet for QUIET_MINUTES or, at
+ * the latest, when the suppression period of the thread's latest alert ends.
+ */
+export interface BurstSummary extends ThreadTotals {
+  readonly kind: 'summary';
+  readonly schemaVersion: number;
+  /** Derived from threadId and the crossing of the thread's latest claim: every evaluator computes the same. */
+  readonly alertId: string;
+  readonly threadId: string;
+  /** The latest alert of the thread this summary closes. */
+  readonly lastAlertId: string;
+  readonly rule: typeof RULE_ID;
+  readonly preset: Preset;
+  readonly identity: string;
+  readonly groupBy: GroupBy;
+  /** `quiet`: no qualifying call for QUIET_MINUTES; `suppression-end`: still active when suppression ended. */
+  readonly closedBy: 'quiet' | 'suppression-end';
+  readonly quietMinutes: number;
+  readonly accountId: string;
+  readonly userArn: string;
+  readonly userName: string;
+  readonly identityType: string;
+  readonly accessKeyId: string;
+  /** Secrets as logged, most-read first, at most SUMMARY_SECRETS_LIMIT; `secretsNotListed` more were read. */
+  readonly secrets: readonly ValueCount[];
+  readonly secretsNotListed: number;
+  readonly sourceIps: readonly ValueCount[];
+  readonly userAgents: readonly ValueCount[];
+  readonly eventNames: readonly ValueCount[];
+  /** Reasons that fired over the thread (`threshold` and/or signals), and calls counted by each signal's counter. */
+  readonly reasons: readonly string[];
+  readonly signalCalls: readonly ValueCount[];
+  /** Crossings of this thread that an analyst mute silenced (`rsr mute`). */
+  readonly mutedCrossings: number;
+  readonly detectedAt: string;
+  readonly investigation?: Investigation;
 }
 
 /** Keys that crossed the threshold in a run after MAX_ALERTS_PER_RUN alerts were already produced. */
@@ -121,4 +178,4 @@ export interface OverflowSummary {
   readonly identities: readonly { readonly identity: string; readonly count: number; readonly alertId: string }[];
 }
 
-export type Notification = Alert | OverflowSummary;
+export type Notification = Alert | OverflowSummary | BurstSummary;

@@ -10,6 +10,10 @@
  *    the retry then carries the same alertId, so consumers can drop it.
  *  - Keys beyond MAX_ALERTS_PER_RUN are claimed as `overflowed` (suppressed like alerted keys) and listed in one
  *    overflow summary, which is claimed and published like an alert.
+ *  - A crossing whose every reason an analyst mute covers is claimed as `muted` (suppressed like an alert, counted,
+ *    never published) and joins the thread; a mute of one reason drops only that reason. Mutes match the key exactly.
+ *  - Burst summaries (thread.ts) are claimed under their own key and delivered like alerts: same claim, lease,
+ *    retry and mark-sent path, so they share every guarantee above.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -26,6 +30,7 @@ import { PublishError } from './errors';
 import { actorParts, parseKey, signalKey } from './identity';
 import { accessKeyKind, eventHistoryUrl, type Investigation, queriesFor } from './investigate';
 import type { Logger } from './logger';
+import type { Mute } from './ports';
 import {
   type AlertClaim,
   type AlertPublisher,
@@ -37,6 +42,15 @@ import {
 } from './ports';
 import type { DetectionConfig } from './settings';
 import { MAIN_REASON, type Measure, measureOf, type Reason } from './signals';
+import {
+  buildSummary,
+  lastActiveBucket,
+  nextThreadState,
+  oldestKeptBucket,
+  summaryClaimKey,
+  summaryDue,
+  threadTotals,
+} from './thread';
 import {
   BUCKET_MS,
   bucketStart,
@@ -61,6 +75,10 @@ export interface EvaluationReport {
   suppressed: number;
   /** Keys folded into the overflow summary. */
   overflowed: number;
+  /** Crossings silenced by an analyst mute (all their reasons muted), or reasons dropped from an alert by one. */
+  muted: number;
+  /** Burst summaries published in this run (new ones; retries count under `retried`). */
+  summaries: number;
   /** Claims another evaluator won. */
   lostClaims: number;
   publishFailures: number;
@@ -76,6 +94,8 @@ export interface EvaluationOptions {
    * crossing claimed here and one the scheduled evaluator would claim are the same claim (same alertId).
    */
   readonly identities?: readonly string[];
+  /** Mutes in force (default: the store's, read once per run). */
+  readonly mutes?: readonly Mute[];
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -201,6 +221,20 @@ interface Candidate {
   readonly alert: Alert;
   readonly previous: AlertClaim | undefined;
   readonly crossingEnd: number;
+  /** Every reason that fired is muted: claim it as `muted`, publish nothing. */
+  readonly muted: boolean;
+  /** Reasons that fired but a mute dropped from the alert. */
+  readonly mutedReasons: readonly string[];
+}
+
+/**
+ * Whether `mutes` silence `reason` for `key` at `now`: exact key match (a mute never hides another key), in force
+ * from its creation to `until` (a backtest replays mutes in simulated time), all reasons unless it names one.
+ */
+export function isMuted(mutes: readonly Mute[], key: string, reason: string, now: number): boolean {
+  return mutes.some(
+    (m) => m.key === key && m.createdAt <= now && now < m.until && (m.signal === undefined || m.signal === reason),
+  );
 }
 
 /** One reason's decision for an identity, with the buckets it read. */
@@ -244,6 +278,7 @@ export async function decideAlerts(
   now: number,
   options: EvaluationOptions = {},
 ): Promise<{ candidates: Candidate[]; activeKeys: number; suppressed: number }> {
+  const mutes = options.mutes ?? [];
   const nowBucket = Math.floor(now / BUCKET_MS);
   const range = lookBack(nowBucket, config);
   const keys =
@@ -289,14 +324,23 @@ export async function decideAlerts(
         (a.reason === MAIN_REASON ? -1 : b.reason === MAIN_REASON ? 1 : 0) ||
         a.decision.crossing.end - b.decision.crossing.end,
     );
-    const primary = decided[0] as ReasonDecision;
     const crossingEnd = Math.min(...decided.map((d) => d.decision.crossing.end));
+    const audible = decided.filter((d) => !isMuted(mutes, identity, d.reason, now));
+    const mutedReasons = decided.filter((d) => !audible.includes(d)).map((d) => d.reason);
+    const shown = audible.length > 0 ? audible : decided;
+    const primary = shown[0] as ReasonDecision;
     const decision: KeyDecision = { ...primary.decision, crossing: { ...primary.decision.crossing, end: crossingEnd } };
     const mainBuckets = read.find((r) => r.reason === MAIN_REASON)?.buckets ?? primary.buckets;
-    const alert = buildAlert(identity, decision, previous?.threadId, mainBuckets, config, now, {
-      reasons: decided.map((d) => reasonCountOf(d, config)),
+    let alert = buildAlert(identity, decision, previous?.threadId, mainBuckets, config, now, {
+      reasons: shown.map((d) => reasonCountOf(d, config)),
     });
-    candidates.push({ alert, previous, crossingEnd });
+    if (alert.continuation && previous?.thread) {
+      // Totals since the first alert of the thread, from the buckets still kept.
+      const from = Math.max(previous.thread.startBucket, oldestKeptBucket(nowBucket, config));
+      const since = await store.readBuckets(identity, from, nowBucket, now);
+      alert = { ...alert, thread: threadTotals(since, from, from <= previous.thread.startBucket) };
+    }
+    candidates.push({ alert, previous, crossingEnd, muted: audible.length === 0, mutedReasons });
   }
   candidates.sort((a, b) => b.alert.count - a.alert.count || (a.alert.identity < b.alert.identity ? -1 : 1));
   return { candidates, activeKeys: byIdentity.size, suppressed };
@@ -309,6 +353,15 @@ function claimFor(
   config: EvaluationSettings,
   now: number,
 ): AlertClaim {
+  const published = status === 'pending';
+  const thread = nextThreadState(
+    c.previous,
+    c.alert.continuation,
+    c.crossingEnd,
+    published ? c.alert.reasons : [],
+    { ...(published ? { alertId: c.alert.alertId } : {}), muted: status === 'muted' || c.mutedReasons.length > 0 },
+    config,
+  );
   return {
     alertId: c.alert.alertId,
     key: c.alert.identity,
@@ -318,6 +371,9 @@ function claimFor(
     notification,
     leaseUntil: now + config.alertLeaseSeconds * 1000,
     expiresAt: claimExpiresAt(c.crossingEnd, config),
+    thread,
+    // Only a thread with an alert owes a summary; a muted crossing keeps an alerted thread open.
+    threadOpen: thread.lastAlertId !== undefined,
   };
 }
 
@@ -335,6 +391,8 @@ export async function runEvaluation(
     retried: 0,
     suppressed: 0,
     overflowed: 0,
+    muted: 0,
+    summaries: 0,
     lostClaims: 0,
     publishFailures: 0,
     published: [],
@@ -369,11 +427,19 @@ export async function runEvaluation(
   }
 
   // 2. New decisions.
-  const { candidates, activeKeys, suppressed } = await decideAlerts(store, config, now, options);
+  const mutes = options.mutes ?? (await store.listMutes(now));
+  const { candidates, activeKeys, suppressed } = await decideAlerts(store, config, now, { ...options, mutes });
   report.activeKeys = activeKeys;
   report.suppressed = suppressed;
   const overflowed: Candidate[] = [];
   for (const c of candidates) {
+    if (c.muted) {
+      if (await store.claimAlert(claimFor(c, 'muted', c.alert, config, now), c.previous?.alertId, now)) {
+        report.muted++;
+        log?.info('crossing muted', { identity: c.alert.identity, alertId: c.alert.alertId, reasons: c.alert.reasons });
+      } else report.lostClaims++;
+      continue;
+    }
     if (report.alerts + report.publishFailures >= config.maxAlertsPerRun) {
       if (await store.claimAlert(claimFor(c, 'overflowed', c.alert, config, now), c.previous?.alertId, now)) {
         overflowed.push(c);
@@ -385,6 +451,7 @@ export async function runEvaluation(
       report.lostClaims++;
       continue;
     }
+    if (c.mutedReasons.length > 0) report.muted++;
     if (await deliver(claim)) report.alerts++;
   }
 
@@ -419,5 +486,62 @@ export async function runEvaluation(
     if (await store.claimAlert(claim, undefined, now)) await deliver(claim);
     else report.lostClaims++;
   }
+
+  // 4. Burst summaries of alerted threads that went quiet or reached the end of their suppression period (the
+  // fast path leaves them to the scheduled evaluator).
+  if (options.identities === undefined) {
+    for (const open of await store.openThreads(now)) {
+      const summary = await summaryFor(store, open, config, now);
+      if (!summary) continue;
+      const key = summaryClaimKey(open.key);
+      const claim: AlertClaim = {
+        alertId: summary.alertId,
+        key,
+        threadId: open.threadId,
+        windowEndBucket: open.windowEndBucket,
+        status: 'pending',
+        notification: summary,
+        leaseUntil,
+        expiresAt: open.expiresAt,
+      };
+      const won = await store.claimAlert(claim, (await store.lastAlert(key, now))?.alertId, now);
+      // Close either way: a lost claim means another evaluator holds this summary (or already sent it).
+      await store.closeThread(open.key, open.alertId, now);
+      if (!won) {
+        report.lostClaims++;
+        continue;
+      }
+      if (await deliver(claim)) report.summaries++;
+    }
+  }
   return report;
+}
+
+/**
+ * The burst summary of an open thread if it is due at `now`. Most runs find a thread still active, so they read only
+ * the last QUIET_MINUTES of its counters; the whole span is read once, when the summary is due.
+ */
+async function summaryFor(
+  store: WindowStore,
+  open: AlertClaim,
+  config: DetectionConfig,
+  now: number,
+): Promise<Notification | undefined> {
+  const nowBucket = Math.floor(now / BUCKET_MS);
+  const thread = open.thread ?? nextThreadState(undefined, false, open.windowEndBucket, [], { muted: false }, config);
+  const from = Math.max(thread.startBucket, oldestKeptBucket(nowBucket, config));
+  const counters = [open.key, ...config.signals.map((s) => signalKey(s, open.key))];
+  const recentFrom = Math.max(from, nowBucket - config.quietMinutes + 1);
+  const recent: BucketState[][] = [];
+  for (const key of counters) recent.push(await store.readBuckets(key, recentFrom, nowBucket, now));
+  // No bucket in the last Q minutes means the latest one is at least Q minutes old: quiet.
+  const last = lastActiveBucket(recent) ?? nowBucket - config.quietMinutes;
+  const closedBy = summaryDue(open, last, nowBucket, config);
+  if (!closedBy) return undefined;
+  const buckets = await store.readBuckets(open.key, from, nowBucket, now);
+  const signals = [];
+  for (const s of config.signals) {
+    signals.push({ reason: s, buckets: await store.readBuckets(signalKey(s, open.key), from, nowBucket, now) });
+  }
+  return buildSummary({ claim: open, thread, buckets, from, signals, closedBy }, config, now);
 }

@@ -89,7 +89,35 @@ export interface BucketState {
   readonly identity: BucketIdentity;
 }
 
-export type ClaimStatus = 'pending' | 'sent' | 'overflowed';
+/** `muted`: an analyst mute silenced the crossing; claimed (and suppressed) like an alert, never published. */
+export type ClaimStatus = 'pending' | 'sent' | 'overflowed' | 'muted';
+
+/** What a thread carries from claim to claim that buckets cannot tell (engine/thread.ts). */
+export interface ThreadState {
+  /** First bucket of the thread's first crossing window. */
+  readonly startBucket: number;
+  /** Reasons that fired over the thread so far. */
+  readonly reasons: readonly string[];
+  /** Crossings of the thread silenced by a mute. */
+  readonly muted: number;
+  /** The thread's latest published (or publishing) alert; undefined while only muted crossings made it. */
+  readonly lastAlertId?: string;
+}
+
+/** An analyst mute (`rsr mute`): silences the key's crossings (or one reason's) until `until`. */
+export interface Mute {
+  /** The grouping key it silences, exactly (a mute never hides another key). */
+  readonly key: string;
+  /** Only this reason (`threshold` or a signal name); undefined: every reason. */
+  readonly signal?: string;
+  /** Epoch ms. */
+  readonly until: number;
+  readonly reason: string;
+  /** Who muted: the caller's ARN. */
+  readonly by: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+}
 
 /** A key's alert decision, written before publishing so that concurrent evaluators agree and failures are retried. */
 export interface AlertClaim {
@@ -105,6 +133,10 @@ export interface AlertClaim {
   readonly leaseUntil: number;
   /** Epoch seconds after which the claim may be forgotten (covers suppression and continuation). */
   readonly expiresAt: number;
+  /** Alert and muted claims: the thread's state as of this claim. */
+  readonly thread?: ThreadState;
+  /** The thread's burst summary is still to come: `openThreads` lists the claim once it is no longer pending. */
+  readonly threadOpen?: boolean;
 }
 
 export interface WindowStore {
@@ -123,6 +155,19 @@ export interface WindowStore {
   claimAlert(claim: AlertClaim, previousAlertId: string | undefined, now: number): Promise<boolean>;
   /** Marks a pending claim sent (after the publisher accepted it). */
   markSent(key: string, alertId: string, now: number): Promise<void>;
+  /**
+   * Latest claims with `threadOpen` whose status is no longer pending, i.e. alerted threads still owing their burst
+   * summary. Cost follows open threads, not table size.
+   */
+  openThreads(now: number): Promise<AlertClaim[]>;
+  /** Clears `threadOpen` on the key's latest claim if it is still `alertId` (its summary is claimed). */
+  closeThread(key: string, alertId: string, now: number): Promise<void>;
+  /** Creates or replaces the mute of (key, signal). */
+  putMute(mute: Mute, now: number): Promise<void>;
+  /** Removes the key's mutes (every signal); returns how many there were. */
+  deleteMutes(key: string, now: number): Promise<number>;
+  /** Mutes not yet expired at `now`. */
+  listMutes(now: number): Promise<Mute[]>;
   /** Pending claims whose lease has expired: a publish failed or an evaluator died before marking it sent. */
   unsentAlerts(now: number): Promise<AlertClaim[]>;
   /** Takes over an expired pending claim until `leaseUntil`; false when someone else did or it was sent meanwhile. */

@@ -33,6 +33,11 @@ export interface DetectionConfig {
   readonly latenessMinutes: number;
   /** At most one alert per key per this many minutes. */
   readonly suppressionMinutes: number;
+  /**
+   * An alerted burst (its thread) ends once the identity has been quiet this long; its burst summary is then
+   * published (at the latest when the suppression period of the thread's latest alert ends). See engine/thread.ts.
+   */
+  readonly quietMinutes: number;
   readonly maxAlertsPerRun: number;
   readonly count: CountMode;
   readonly groupBy: GroupBy;
@@ -81,6 +86,9 @@ export const DEFAULTS: RuntimeConfig = Object.freeze({
   windowMinutes: 9,
   latenessMinutes: 10,
   suppressionMinutes: 60,
+  // Equal to the default lateness: CloudTrail usually delivers within minutes, so ten quiet minutes rarely cut a
+  // burst short, and a responder gets the whole picture about ten minutes after the burst stops.
+  quietMinutes: 10,
   maxAlertsPerRun: 100,
   count: 'events',
   groupBy: 'principal',

@@ -45,17 +45,21 @@ export const saturationOf = (config: Pick<DetectionConfig, 'threshold' | 'satura
   config.threshold * config.saturationFactor;
 
 /** Minutes of slack added to every expiry, for evaluator delay and clock skew between Lambda and CloudTrail. */
-const EXPIRY_SLACK_MINUTES = 5;
+export const EXPIRY_SLACK_MINUTES = 5;
 
 /**
- * When a bucket may be forgotten (epoch seconds): the last evaluation that reads bucket b runs at n = b + L + B - 1.
- * (DynamoDB TTL deletion lags up to ~48 h, so reads also filter on this value.)
+ * When a bucket may be forgotten (epoch seconds). The last evaluation that decides on bucket b runs at
+ * n = b + L + B - 1; the burst summary of an alert whose crossing window holds b is due at the latest S minutes after
+ * that crossing (engine/thread.ts), so buckets are kept S minutes longer than deciding needs. Storage only: no
+ * evaluation reads more buckets for deciding. (DynamoDB TTL deletion lags up to ~48 h, so reads also filter on this.)
  */
 export function bucketExpiresAt(
   bucket: number,
-  config: Pick<DetectionConfig, 'windowMinutes' | 'latenessMinutes'>,
+  config: Pick<DetectionConfig, 'windowMinutes' | 'latenessMinutes' | 'suppressionMinutes'>,
 ): number {
-  return (bucket + bucketsPerWindow(config) + config.latenessMinutes + EXPIRY_SLACK_MINUTES) * 60;
+  return (
+    (bucket + bucketsPerWindow(config) + config.latenessMinutes + config.suppressionMinutes + EXPIRY_SLACK_MINUTES) * 60
+  );
 }
 
 /** When a key's latest claim may be forgotten: after suppression and the continuation span have passed. */

@@ -32,6 +32,8 @@ export async function handleEvaluate(deps: EvaluateDeps, now: number) {
   count(metrics, 'AlertsRetried', report.retried);
   count(metrics, 'AlertsSuppressed', report.suppressed);
   count(metrics, 'AlertsOverflowed', report.overflowed);
+  count(metrics, 'CrossingsMuted', report.muted);
+  count(metrics, 'SummariesPublished', report.summaries);
   count(metrics, 'ClaimsLost', report.lostClaims);
   count(metrics, 'PublishFailures', report.publishFailures);
   count(metrics, 'SecurityHubImportFailures', sideFailures(deps.publisher) - failuresBefore);

@@ -36,6 +36,8 @@ export interface FastPathOutcome {
   readonly hot: number;
   /** Alerts published from ingest. */
   readonly alerts: number;
+  /** Crossings an analyst mute silenced (claimed as muted from ingest). */
+  readonly muted?: number;
   /** Publish failures and thrown errors; the scheduled evaluator delivers (or retries) instead. */
   readonly errors: number;
 }
@@ -61,12 +63,13 @@ export async function runFastPath(
     });
     // Quiet the keys once the store settled them (claimed, suppressed, lost to another claimant). Nothing settled
     // means the store did not show the crossing yet (an eventually consistent read): the next event tries again.
-    const settled = report.alerts + report.lostClaims + report.suppressed + report.overflowed + report.publishFailures;
+    const settled =
+      report.alerts + report.lostClaims + report.suppressed + report.overflowed + report.muted + report.publishFailures;
     if (settled > 0) fastPath.tracker.handOff(hot, now);
     if (report.published.length > 0) {
       logger.info('fast path published', { hot, alertIds: report.published.map((n) => n.alertId) });
     }
-    return { hot: hot.length, alerts: report.alerts, errors: report.publishFailures };
+    return { hot: hot.length, alerts: report.alerts, muted: report.muted, errors: report.publishFailures };
   } catch (error) {
     logger.error('fast path failed; the events are counted and the scheduled evaluator alerts', { hot, error });
     return { hot: hot.length, alerts: 0, errors: 1 };
@@ -163,6 +166,7 @@ export async function handleIngest(
 function fastPathMetrics(outcome: FastPathOutcome, telemetry: Telemetry): void {
   count(telemetry.metrics, 'FastPathAlerts', outcome.alerts);
   count(telemetry.metrics, 'FastPathErrors', outcome.errors);
+  count(telemetry.metrics, 'CrossingsMuted', outcome.muted ?? 0);
 }
 
 function logStats(stats: IngestStats, deps: IngestDeps): void {

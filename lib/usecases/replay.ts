@@ -13,6 +13,7 @@ import type { Notification } from '../engine/alert';
 import { Detector, emptyStats, type IngestStats } from '../engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../engine/evaluate';
 import type { SkipReason } from '../engine/event';
+import type { Mute } from '../engine/ports';
 import { BUCKET_MS, bucketsPerWindow } from '../engine/window';
 
 export type ReplayItem = { readonly record: unknown } | { readonly skip: SkipReason };
@@ -26,6 +27,8 @@ export interface ReplayResult {
   readonly lastEvent: number | undefined;
   readonly suppressed: number;
   readonly overflowed: number;
+  /** Crossings silenced by a mute. */
+  readonly muted: number;
 }
 
 export interface ReplayOptions {
@@ -33,6 +36,8 @@ export interface ReplayOptions {
   onNotification?: (n: Notification) => void;
   /** The store to count into (tests pass their own to inspect it). */
   store?: MemoryWindowStore;
+  /** Analyst mutes to apply, each in force from its createdAt to its until (simulated time). */
+  mutes?: readonly Mute[];
 }
 
 /** Counts all records (phase 1). Exposed for `rsr tune`, which reads the same buckets. */
@@ -82,6 +87,7 @@ export async function replay(
   const detector = new Detector(config);
   const store = options.store ?? new MemoryWindowStore();
   const { stats, firstEvent, lastEvent } = await countRecords(items, detector, store);
+  for (const m of options.mutes ?? []) await store.putMute(m, 0);
 
   const notifications: Notification[] = [];
   const publisher = {
@@ -91,10 +97,12 @@ export async function replay(
     },
   };
   const active = store.activeBuckets();
-  const reach = config.latenessMinutes + bucketsPerWindow(config);
+  // Evaluate long enough after the last event for every decision and every due burst summary (thread.ts).
+  const reach = Math.max(config.latenessMinutes + bucketsPerWindow(config), config.quietMinutes + 1);
   let evaluations = 0;
   let suppressed = 0;
   let overflowed = 0;
+  let muted = 0;
   let i = 0;
   for (let minute = active[0] ?? 0; active.length > 0; ) {
     // End of the simulated minute: the bucket is complete, as when the evaluator runs just after it.
@@ -103,6 +111,7 @@ export async function replay(
     evaluations++;
     suppressed += report.suppressed;
     overflowed += report.overflowed;
+    muted += report.muted;
     // Next minute, or jump to the next active bucket when nothing is left in reach.
     while (i < active.length && (active[i] as number) <= minute) i++;
     const next = minute + 1;
@@ -111,5 +120,5 @@ export async function replay(
     else if (i < active.length) minute = active[i] as number;
     else break;
   }
-  return { stats, notifications, evaluations, firstEvent, lastEvent, suppressed, overflowed };
+  return { stats, notifications, evaluations, firstEvent, lastEvent, suppressed, overflowed, muted };
 }

@@ -71,6 +71,35 @@ describe('rsr fire-drill', () => {
     sqs.destroy();
   });
 
+  it("with --summary also publishes the marked burst summary, in the alert's thread", async () => {
+    // Prepare
+    const options = { region: 'us-east-1', endpoint: server.endpoint };
+    const sns = new SNSClient(options);
+    const sqs = new SQSClient(options);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'rsr-drill-summary' }));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'rsr-drill-summary-q' }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    // Act
+    const r = await rsr(['fire-drill', '--summary', '--topic-arn', TopicArn as string], {
+      env: { ...awsEnv(), AWS_ENDPOINT_URL_SNS: server.endpoint },
+    });
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }),
+    );
+    // Assess
+    expect(r.code).toBe(0);
+    const bodies = Messages.map((m) => JSON.parse(m.Body ?? '{}') as { Subject: string; Message: string });
+    const subjects = bodies.map((b) => b.Subject).sort();
+    expect(subjects).toHaveLength(2);
+    expect(subjects[0]).toMatch(/^\[RSR\] Burst summary: FIRE-DRILL/);
+    const payloads = bodies.map((b) => JSON.parse((JSON.parse(b.Message) as { sqs: string }).sqs));
+    const alert = payloads.find((p) => p.kind === 'alert');
+    expect(payloads.find((p) => p.kind === 'summary')).toMatchObject({ threadId: alert.threadId });
+    sns.destroy();
+    sqs.destroy();
+  });
+
   it('exits 2 without a topic, naming the option and the variable', async () => {
     const r = await rsr(['fire-drill'], { env: awsEnv() });
     expect(r.code).toBe(2);

@@ -51,7 +51,12 @@ test('without the parameter the sample alerts once', async () => {
   const r = await rsrAsync(['replay', SAMPLE, '--json'], {});
   // Assess
   expect(r.code).toBe(0);
-  expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  expect(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).kind),
+  ).toEqual(['alert', 'summary']);
 });
 
 test('reads the exceptions from SSM and applies them', async () => {

@@ -38,17 +38,20 @@ describe('rsr replay', () => {
     const r = rsr(['replay', file, '--json']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    const alert = JSON.parse(lines[0] as string);
+    // The alert, then the burst summary once the identity has been quiet for QUIET_MINUTES.
+    expect(lines).toHaveLength(2);
+    const [alert, summary] = lines.map((l) => JSON.parse(l));
     expect(alert.kind).toBe('alert');
     expect(alert.count).toBe(20);
+    expect(summary).toMatchObject({ kind: 'summary', threadId: alert.alertId, calls: 20, distinctSecrets: 20 });
     expect(r.stderr).toMatch(/alerts\s+1/);
+    expect(r.stderr).toMatch(/burst summaries\s+1/);
   });
 
   it('reads stdin for -', () => {
     const r = rsr(['replay', '-', '--json'], { input: JSON.stringify(retrieve) });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
   });
 
   it('reports a corrupt file, processes the others, and exits 1', () => {
@@ -59,7 +62,7 @@ describe('rsr replay', () => {
     const r = rsr(['replay', bad, good, '--json']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('corrupt.json.gz');
-    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
   });
 
   it('exits 1 naming a path that does not exist', () => {

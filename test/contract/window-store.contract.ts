@@ -22,6 +22,7 @@ import {
   CONTEXT_VALUES_LIMIT,
   type CountedEvent,
   type EventContext,
+  type Mute,
   OTHER_VALUE,
   type RecordOutcome,
   type WindowStore,
@@ -791,6 +792,106 @@ export function describeWindowStoreContract(
         ]);
         // Assess
         expect(results).toEqual([false, false, false]);
+      });
+    });
+
+    describe('open threads (burst summaries still owed)', () => {
+      const thread = { startBucket: B0 - 9, reasons: ['threshold'], muted: 0, lastAlertId: 'alert-1' };
+
+      it('a sent claim with threadOpen is listed, intact, until closeThread; a pending one only once sent', async () => {
+        // Prepare
+        const c = claim('AIDAKEY1', 'alert-1', { thread, threadOpen: true });
+        await store.claimAlert(c, undefined, NOW);
+        const whilePending = await store.openThreads(NOW);
+        await store.markSent('AIDAKEY1', 'alert-1', NOW);
+        // Act
+        const open = await store.openThreads(NOW);
+        await store.closeThread('AIDAKEY1', 'alert-1', NOW);
+        const afterClose = await store.openThreads(NOW);
+        // Assess
+        expect(whilePending).toEqual([]);
+        expect(open).toEqual([{ ...c, status: 'sent' }]);
+        expect(afterClose).toEqual([]);
+        expect((await store.lastAlert('AIDAKEY1', NOW))?.threadOpen).toBe(false);
+      });
+
+      it('lists muted and overflowed claims with threadOpen, never claims without it, nor expired ones', async () => {
+        // Prepare
+        await store.claimAlert(
+          claim('K-MUTED', 'alert-m', { status: 'muted', thread, threadOpen: true }),
+          undefined,
+          NOW,
+        );
+        await store.claimAlert(claim('K-PLAIN', 'alert-p'), undefined, NOW);
+        await store.markSent('K-PLAIN', 'alert-p', NOW);
+        await store.claimAlert(
+          claim('K-OLD', 'alert-o', { status: 'muted', threadOpen: true, expiresAt: NOW / 1000 + 1 }),
+          undefined,
+          NOW,
+        );
+        // Act
+        const open = await store.openThreads(NOW + 2000);
+        // Assess
+        expect(open.map((c) => c.alertId)).toEqual(['alert-m']);
+      });
+
+      it('closeThread of a superseded claim leaves the newer claim open', async () => {
+        // Prepare
+        await store.claimAlert(claim('AIDAKEY1', 'alert-1', { threadOpen: true }), undefined, NOW);
+        await store.markSent('AIDAKEY1', 'alert-1', NOW);
+        await store.claimAlert(claim('AIDAKEY1', 'alert-2', { threadOpen: true }), 'alert-1', NOW);
+        await store.markSent('AIDAKEY1', 'alert-2', NOW);
+        // Act
+        await store.closeThread('AIDAKEY1', 'alert-1', NOW);
+        // Assess
+        expect((await store.openThreads(NOW)).map((c) => c.alertId)).toEqual(['alert-2']);
+      });
+    });
+
+    describe('mutes', () => {
+      const mute = (key: string, over: Partial<Mute> = {}): Mute => ({
+        key,
+        until: NOW + 3_600_000,
+        reason: 'nightly reindex, ticket SEC-42',
+        by: 'arn:aws:iam::111122223333:user/analyst',
+        createdAt: NOW,
+        ...over,
+      });
+
+      it('listMutes returns mutes in force, intact, and hides expired ones (TTL deletion lags)', async () => {
+        // Prepare
+        const a = mute('AIDAKEY1');
+        const b = mute('AIDAKEY2', { signal: 'access-denied' });
+        await store.putMute(a, NOW);
+        await store.putMute(b, NOW);
+        await store.putMute(mute('AIDAKEY3', { until: NOW + 1000 }), NOW);
+        // Act
+        const listed = await store.listMutes(NOW + 2000);
+        // Assess
+        expect(listed).toEqual([a, b]);
+      });
+
+      it('a key has one mute per signal; putting it again replaces it', async () => {
+        // Prepare
+        await store.putMute(mute('AIDAKEY1'), NOW);
+        await store.putMute(mute('AIDAKEY1', { signal: 'batch-calls' }), NOW);
+        const again = mute('AIDAKEY1', { reason: 'extended', until: NOW + 7_200_000 });
+        // Act
+        await store.putMute(again, NOW);
+        // Assess
+        expect(await store.listMutes(NOW)).toEqual([again, mute('AIDAKEY1', { signal: 'batch-calls' })]);
+      });
+
+      it('deleteMutes removes every mute of that key only', async () => {
+        // Prepare
+        await store.putMute(mute('AIDAKEY1'), NOW);
+        await store.putMute(mute('AIDAKEY1', { signal: 'batch-calls' }), NOW);
+        await store.putMute(mute('AIDAKEY10'), NOW);
+        // Act
+        const removed = await store.deleteMutes('AIDAKEY1', NOW);
+        // Assess
+        expect(removed).toBe(2);
+        expect((await store.listMutes(NOW)).map((m) => m.key)).toEqual(['AIDAKEY10']);
       });
     });
 

@@ -49,6 +49,12 @@ const METHOD_ROLE: Record<keyof WindowStore, readonly Role[]> = {
   markSent: ['ingest', 'evaluate'],
   unsentAlerts: ['evaluate'],
   renewLease: ['evaluate'],
+  openThreads: ['evaluate'],
+  closeThread: ['evaluate'],
+  listMutes: ['ingest', 'evaluate'],
+  // Mutes are written by the CLI with the operator's credentials, never by a function.
+  putMute: [],
+  deleteMutes: [],
 };
 
 describe('DynamoDB operations the store sends', () => {
@@ -146,6 +152,16 @@ describe('DynamoDB operations the store sends', () => {
     await store.unsentAlerts(now + 5000);
     await store.renewLease('AIDAEXAMPLEMALLORY01', 'alert-2', now + 200_000, now + 5000);
     await store.lastAlert('AIDAEXAMPLEMALLORY01', now);
+    await store.claimAlert({ ...claim('alert-3', now), threadOpen: true }, 'alert-2', now + 200_001);
+    await store.markSent('AIDAEXAMPLEMALLORY01', 'alert-3', now);
+    await store.openThreads(now);
+    await store.closeThread('AIDAEXAMPLEMALLORY01', 'alert-3', now);
+    await store.putMute(
+      { key: 'AIDAEXAMPLEMALLORY01', until: now + 60_000, reason: 'test', by: 'me', createdAt: now },
+      now,
+    );
+    await store.listMutes(now);
+    await store.deleteMutes('AIDAEXAMPLEMALLORY01', now);
 
     // Assess
     for (const role of ['ingest', 'evaluate'] as const) {

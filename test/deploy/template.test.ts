@@ -55,6 +55,7 @@ const OVERRIDES: Readonly<Record<string, string>> = {
   windowMinutes: '7',
   latenessMinutes: '12',
   suppressionMinutes: '45',
+  quietMinutes: '15',
   maxAlertsPerRun: '50',
   count: 'distinct-secrets',
   groupBy: 'actor',

@@ -82,7 +82,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
         const ids = new Set<string>();
         for (const n of notifications) {
           if (n.kind === 'alert') ids.add(n.alertId);
-          else for (const o of n.identities) ids.add(o.alertId);
+          else if (n.kind === 'overflow') for (const o of n.identities) ids.add(o.alertId);
         }
         for (const e of evs) {
           const to = e.t + config.windowMinutes * MINUTE;
@@ -203,7 +203,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
         const seen = new Set<string>();
         for (const n of notifications) {
           if (n.kind === 'alert') seen.add(n.alertId);
-          else for (const o of n.identities) seen.add(o.alertId);
+          else if (n.kind === 'overflow') for (const o of n.identities) seen.add(o.alertId);
         }
         for (const a of alertsOf(uncapped.notifications)) expect(seen.has(a.alertId)).toBe(true);
       }),

@@ -111,7 +111,9 @@ export class RecordingPublisher implements AlertPublisher {
 
 /** Every identity named in the delivered notifications (alerts and overflow summaries), with repeats. */
 export function identitiesIn(notifications: readonly Notification[]): string[] {
-  return notifications.flatMap((n) => (n.kind === 'alert' ? [n.identity] : n.identities.map((i) => i.identity)));
+  return notifications.flatMap((n) =>
+    n.kind === 'overflow' ? n.identities.map((i) => i.identity) : n.kind === 'alert' ? [n.identity] : [],
+  );
 }
 
 type StoreMethod = keyof WindowStore;
@@ -147,5 +149,10 @@ export function failingStore(
     markSent: wrap('markSent'),
     unsentAlerts: wrap('unsentAlerts'),
     renewLease: wrap('renewLease'),
+    openThreads: wrap('openThreads'),
+    closeThread: wrap('closeThread'),
+    putMute: wrap('putMute'),
+    deleteMutes: wrap('deleteMutes'),
+    listMutes: wrap('listMutes'),
   };
 }

@@ -358,3 +358,113 @@ describe('DynamoDB faults (proxy in front of dynalite)', () => {
     expect((JSON.parse(bodies(messages[0] as Message).sqs as string) as Alert).count).toBe(20);
   });
 });
+
+describe('burst summaries and mutes end to end (dynalite + fauxqs)', () => {
+  const MINUTE = 60_000;
+  /** The Stratus reads moved by `minutes`, with fresh eventIDs: another burst of the same identity. */
+  const shifted = (minutes: number) =>
+    reads.map((r) => ({
+      ...r,
+      eventTime: new Date(Date.parse(r.eventTime) + minutes * MINUTE).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      eventID: `${(r as { eventID?: string }).eventID ?? 'e'}-${minutes}`,
+    }));
+  const kinds = (messages: Message[]) =>
+    messages.map((m) => (JSON.parse(bodies(m).sqs as string) as Notification).kind);
+  /** The evaluation after the identity has been quiet for QUIET_MINUTES. */
+  const quietAt = (config: RuntimeConfig) => EVALUATE_AT + (config.quietMinutes + 1) * MINUTE;
+
+  it('one alert and one summary per burst with two and eight concurrent evaluators', async () => {
+    for (const parallel of [2, 8]) {
+      // Prepare
+      const { config, store, detector, publisher } = await setup();
+      for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+      const evaluators = Array.from(
+        { length: parallel },
+        () => new DynamoDbWindowStore(testClient(), { tableName: config.tableName }),
+      );
+      const runAll = (now: number) =>
+        Promise.all(evaluators.map((s) => handleEvaluate({ store: s, publisher, config, telemetry }, now)));
+      // Act
+      const atCrossing = await runAll(EVALUATE_AT);
+      const whileRunning = await runAll(EVALUATE_AT + 2 * MINUTE);
+      const atQuiet = await runAll(quietAt(config));
+      const afterwards = await runAll(quietAt(config) + MINUTE);
+      const messages = await delivered();
+      // Assess
+      expect(atCrossing.reduce((n, r) => n + r.alerts, 0)).toBe(1);
+      expect(whileRunning.reduce((n, r) => n + r.alerts + r.summaries, 0)).toBe(0);
+      expect(atQuiet.reduce((n, r) => n + r.summaries, 0)).toBe(1);
+      expect(afterwards.reduce((n, r) => n + r.summaries + r.alerts, 0)).toBe(0);
+      expect(kinds(messages)).toEqual(['alert', 'summary']);
+      const [alert, summary] = messages.map((m) => JSON.parse(bodies(m).sqs as string));
+      expect(summary).toMatchObject({ kind: 'summary', threadId: alert.alertId, calls: 20, distinctSecrets: 20 });
+      expect(bodies(messages[1] as Message).email).toContain('EVERY SECRET READ (20 distinct');
+    }
+  }, 120_000);
+
+  it('retries a summary whose publish failed, once its lease has ended, with the same id', async () => {
+    // Prepare
+    const { config, store, detector, publisher } = await setup();
+    for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    await delivered();
+    const failing: AlertPublisher = {
+      publish: async () => {
+        throw new Error('SNS unavailable');
+      },
+    };
+    // Act
+    await expect(handleEvaluate({ store, publisher: failing, config, telemetry }, quietAt(config))).rejects.toThrow(
+      /publishing alert rsr-summary-/,
+    );
+    const insideLease = await handleEvaluate({ store, publisher, config, telemetry }, quietAt(config) + MINUTE);
+    const afterLease = await handleEvaluate(
+      { store, publisher, config, telemetry },
+      quietAt(config) + (config.alertLeaseSeconds + 1) * 1000,
+    );
+    const messages = await delivered();
+    // Assess
+    expect(insideLease.summaries + insideLease.retried).toBe(0);
+    expect(afterLease.retried).toBe(1);
+    expect(kinds(messages)).toEqual(['summary']);
+  });
+
+  it('a mute silences a burst and is counted; once it has expired the next burst alerts and is summarised', async () => {
+    // Prepare: suppression shorter than the gap between the bursts, a mute covering only the first one
+    const { config, store, detector, publisher } = await setup({ suppressionMinutes: 20 });
+    await store.putMute(
+      {
+        key: 'AIDA45XCCHPPLELFTIIM',
+        until: EVALUATE_AT + 30 * MINUTE,
+        reason: 'red-team exercise, ticket SEC-7',
+        by: 'arn:aws:sts::111122223333:assumed-role/SecOps/alice',
+        createdAt: INGEST_AT - 10 * MINUTE,
+      },
+      INGEST_AT,
+    );
+    const other = await setup();
+    for (const r of reads) await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT);
+    for (const r of reads) await handleIngest(envelope(r), { ...other, telemetry }, INGEST_AT);
+    // Act
+    const muted = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+    const mutedQuiet = await handleEvaluate({ store, publisher, config, telemetry }, quietAt(config));
+    const silent = await delivered();
+    const otherTable = await handleEvaluate({ ...other, telemetry }, EVALUATE_AT);
+    await delivered();
+    for (const r of shifted(40))
+      await handleIngest(envelope(r), { detector, store, telemetry }, INGEST_AT + 40 * MINUTE);
+    const next = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT + 40 * MINUTE);
+    const nextQuiet = await handleEvaluate({ store, publisher, config, telemetry }, quietAt(config) + 40 * MINUTE);
+    const messages = await delivered();
+    // Assess
+    expect(muted).toMatchObject({ alerts: 0, muted: 1 });
+    // Still over the threshold in the look-back: suppressed by the muted claim, as after an alert.
+    expect(mutedQuiet).toMatchObject({ alerts: 0, summaries: 0, suppressed: 1 });
+    expect(silent).toHaveLength(0);
+    expect(otherTable.alerts).toBe(1); // the mute lives in its own table's deployment only
+    expect(next).toMatchObject({ alerts: 1, muted: 0 });
+    expect(nextQuiet.summaries).toBe(1);
+    expect(kinds(messages)).toEqual(['alert', 'summary']);
+    expect(JSON.parse(bodies(messages[0] as Message).sqs as string)).toMatchObject({ continuation: false });
+  });
+});

@@ -107,9 +107,10 @@ describe('what an alert carries', () => {
       fc.asyncProperty(
         planted,
         cases.count('planted markers, replay and render', async (p) => {
+          // The alert and the burst summary that follows it.
           const notifications = await replayed(p);
-          if (notifications.length !== 1) return false;
-          const texts = outputs(notifications[0] as Notification);
+          if (notifications.map((n) => n.kind).join() !== 'alert,summary') return false;
+          const texts = notifications.flatMap(outputs);
           return texts.every(
             (t) =>
               !t.includes(p.marker) &&

@@ -17,7 +17,7 @@ import { readInputs } from '../../lib/adapters/io/read';
 import { buildSnsMessage, renderChatbot, renderText } from '../../lib/adapters/notify/render';
 import { formatNotification } from '../../lib/cli/format';
 import type { GroupBy } from '../../lib/config/load';
-import type { Alert } from '../../lib/engine/alert';
+import type { Alert, BurstSummary } from '../../lib/engine/alert';
 import { replay } from '../../lib/usecases/replay';
 import { rsrAsync } from '../support/cli';
 import { readFixture } from '../support/hostile';
@@ -42,6 +42,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function alertFor(groupBy: GroupBy): Promise<Alert> {
+  return (await notificationsFor(groupBy)).alert;
+}
+
+async function notificationsFor(groupBy: GroupBy): Promise<{ alert: Alert; summary: BurstSummary }> {
   const result = await replay(
     readInputs([logFile], {
       onError: (e) => {
@@ -51,8 +55,10 @@ async function alertFor(groupBy: GroupBy): Promise<Alert> {
     testConfig({ groupBy }),
   );
   const alerts = result.notifications.filter((n): n is Alert => n.kind === 'alert');
+  const summaries = result.notifications.filter((n): n is BurstSummary => n.kind === 'summary');
   expect(alerts).toHaveLength(1);
-  return alerts[0] as Alert;
+  expect(summaries).toHaveLength(1);
+  return { alert: alerts[0] as Alert, summary: summaries[0] as BurstSummary };
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -150,6 +156,33 @@ describe.each(['principal', 'actor'] as const)('a hostile record rendered for pe
     expect((JSON.parse(bodies.sqs as string) as Alert).userAgents[0]?.value).toBe(attack.userAgent);
   });
 
+  it('is inert in every rendering of the burst summary, and exact in its machine JSON', async () => {
+    // Prepare
+    const { summary } = await notificationsFor(groupBy);
+    // Act
+    const chat = renderChatbot(summary);
+    const text = renderText(summary);
+    const message = buildSnsMessage(summary, { httpsFormat: 'chatbot' });
+    const { queries, rest } = splitQueries(text);
+    // Assess
+    expect(JSON.stringify(summary)).toContain('<!channel>');
+    for (const field of [
+      chat.content.title,
+      chat.content.description,
+      chat.metadata.summary,
+      ...chat.content.nextSteps,
+      ...Object.values(chat.metadata.additionalContext),
+    ]) {
+      expect({ field, problems: chatProblems(field) }).toEqual({ field, problems: [] });
+    }
+    expect(chatProblems(rest)).toEqual([]);
+    expect(mailProblems(queries)).toEqual([]);
+    expect(message.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+    expect(terminalProblems(formatNotification(summary))).toEqual([]);
+    const bodies = JSON.parse(message.Message) as Record<string, string>;
+    expect((JSON.parse(bodies.sqs as string) as BurstSummary).userAgents[0]?.value).toBe(attack.userAgent);
+  });
+
   it('is inert in the terminal rendering', async () => {
     // Act
     const text = formatNotification(await alertFor(groupBy));
@@ -159,7 +192,7 @@ describe.each(['principal', 'actor'] as const)('a hostile record rendered for pe
 });
 
 describe('rsr replay on the hostile file (bundled CLI, a real terminal stream)', () => {
-  it('prints one alert with no escape sequence, control or bidi character and no forged line; --json stays exact', async () => {
+  it('prints one alert and its summary with no escape sequence, control or bidi character and no forged line; --json stays exact', async () => {
     // Act
     const human = await rsrAsync(['replay', logFile]);
     const json = await rsrAsync(['replay', '--json', '--group-by', 'actor', logFile]);
@@ -171,8 +204,9 @@ describe('rsr replay on the hostile file (bundled CLI, a real terminal stream)',
     // --json is machine output and keeps values exact: one object per line, controls (ESC included) as JSON
     // escapes. Bidi and zero-width characters are valid JSON text and stay as they are (docs/THREAT_MODEL.md).
     expect(json.code).toBe(0);
-    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    const lines = json.stdout.trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(['alert', 'summary']);
     expect(CONTROL.test(json.stdout.replace(/\n/g, ''))).toBe(false);
-    expect((JSON.parse(json.stdout) as Alert).userAgents[0]?.value).toBe(attack.userAgent);
+    for (const line of lines) expect((JSON.parse(line) as Alert).userAgents[0]?.value).toBe(attack.userAgent);
   });
 });

@@ -94,6 +94,7 @@ export class SecurityHubPublisher implements AlertPublisher {
 
   async publish(n: Notification): Promise<void> {
     await this.inner.publish(n);
+    // Only alerts become findings: overflow and burst summaries go to the topic only (docs/DEPLOY.md).
     if (n.kind !== 'alert') return;
     if (this.clock() < this.pausedUntil) {
       this.failures++;

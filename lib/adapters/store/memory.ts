@@ -13,6 +13,7 @@ import {
   type BucketState,
   CONTEXT_VALUES_LIMIT,
   type CountedEvent,
+  type Mute,
   OTHER_VALUE,
   type RecordOptions,
   type RecordOutcome,
@@ -73,6 +74,8 @@ export class MemoryWindowStore implements WindowStore {
   /** key -> its latest claim */
   private readonly claims = new Map<string, AlertClaim>();
   private readonly claimIds = new Set<string>();
+  /** `key␟signal` -> mute */
+  private readonly mutes = new Map<string, Mute>();
 
   async record(batch: readonly CountedEvent[], options: RecordOptions): Promise<RecordOutcome[]> {
     return batch.map((e) => this.recordOne(e, options));
@@ -247,6 +250,37 @@ export class MemoryWindowStore implements WindowStore {
     return [...this.claims.values()].filter(
       (c) => c.status === 'pending' && c.leaseUntil <= now && isLive(c.expiresAt, now),
     );
+  }
+
+  async openThreads(now: number): Promise<AlertClaim[]> {
+    return [...this.claims.values()]
+      .filter((c) => c.threadOpen === true && c.status !== 'pending' && isLive(c.expiresAt, now))
+      .sort((a, b) => a.windowEndBucket - b.windowEndBucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async closeThread(key: string, alertId: string, _now: number): Promise<void> {
+    const c = this.claims.get(key);
+    if (c && c.alertId === alertId && c.threadOpen) this.claims.set(key, { ...c, threadOpen: false });
+  }
+
+  async putMute(mute: Mute, _now: number): Promise<void> {
+    this.mutes.set(`${mute.key}\u001f${mute.signal ?? ''}`, mute);
+  }
+
+  async deleteMutes(key: string, _now: number): Promise<number> {
+    let n = 0;
+    for (const [id, m] of this.mutes) {
+      if (m.key !== key) continue;
+      this.mutes.delete(id);
+      n++;
+    }
+    return n;
+  }
+
+  async listMutes(now: number): Promise<Mute[]> {
+    return [...this.mutes.values()]
+      .filter((m) => m.until > now)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.signal ?? '') < (b.signal ?? '') ? -1 : 1));
   }
 
   async renewLease(key: string, alertId: string, leaseUntil: number, now: number): Promise<boolean> {

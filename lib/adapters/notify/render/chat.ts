@@ -3,7 +3,14 @@
  * that disable Slack formatting and auto-linking).
  */
 
-import type { Alert, Notification, OverflowSummary, ReasonCount, ValueCount } from '../../../engine/alert';
+import type {
+  Alert,
+  BurstSummary,
+  Notification,
+  OverflowSummary,
+  ReasonCount,
+  ValueCount,
+} from '../../../engine/alert';
 import { MITRE } from '../../../engine/alert';
 import { headline, reasonsOf, shortPhrase } from '../../../engine/headline';
 import { ELLIPSIS, neutralize } from '../sanitize';
@@ -14,6 +21,7 @@ import {
   CHAT_EVENT_TYPE,
   CHAT_LIMITS,
   CHAT_OVERFLOW_EVENT_TYPE,
+  CHAT_SUMMARY_EVENT_TYPE,
   describeAccessKey,
   EXCEPTIONS_DOC,
   FULL_RENDER,
@@ -113,6 +121,12 @@ function alertChat(a: Alert, o: RenderOptions): ChatbotNotification {
       `• User agents: ${chatList(a.userAgents, c.listLimit, c.valueMax)}`,
       `• Regions: ${chatList(a.regions, c.listLimit, c.valueMax)}`,
       `• Window (UTC): ${code(a.windowStart, 40)} to ${code(a.windowEnd, 40)}`,
+      ...(a.thread
+        ? [
+            `• Since the first alert: ${num(a.thread.calls)}${a.thread.callsIsLowerBound ? '+' : ''} calls, ${num(a.thread.distinctSecrets)} distinct secrets, regions ${chatList(a.thread.regions, c.listLimit, c.valueMax)}`,
+          ]
+        : []),
+      `Lists as of ${code(a.lastSeen, 40)}; a burst summary with every secret read follows in this thread.`,
       `• alertId ${code(a.alertId, 100)}`,
       ...(o.shortened === 'no' ? [] : ['Shortened to fit the SNS size limit.']),
     ],
@@ -140,7 +154,7 @@ function alertChat(a: Alert, o: RenderOptions): ChatbotNotification {
         'Ask the owner of the identity whether the burst was expected (deployment, restart, migration, new job).',
         "Check whether the source IPs and user agents are the identity's usual ones.",
         'Review what else the identity did in CloudTrail from an hour before to an hour after the window.',
-        'If unexplained: rotate the secrets read and deactivate the key or revoke the sessions.',
+        'If unexplained: rotate every secret in the burst summary (the complete list) and deactivate the key or revoke the sessions.',
         `If legitimate and recurring: add an exception (${EXCEPTIONS_DOC}).`,
       ],
       keywords,
@@ -216,8 +230,66 @@ function overflowChat(s: OverflowSummary, o: RenderOptions): ChatbotNotification
   };
 }
 
+function summaryChat(s: BurstSummary, o: RenderOptions): ChatbotNotification {
+  const c = chatLimits(o);
+  const who = code(shortIdentity(s), c.valueMax);
+  const calls = `${num(s.calls)}${s.callsIsLowerBound ? '+' : ''}`;
+  const title = `Burst summary: ${who} (${calls} calls, ${num(s.distinctSecrets)} distinct secrets)`;
+  const description = capLines(
+    [
+      `The burst is over for now (${s.closedBy === 'quiet' ? `quiet for ${num(s.quietMinutes)} min` : 'suppression period ended'}). Whole burst, ${code(s.firstSeen, 40)} to ${code(s.lastSeen, 40)}:`,
+      `• Calls: *${calls}*; reasons: ${s.reasons.map((r) => code(r, 40)).join(', ') || '(none)'}`,
+      ...(s.mutedCrossings > 0 ? [`• Crossings silenced by a mute: ${num(s.mutedCrossings)}`] : []),
+      `• Regions: ${chatList(s.regions, c.listLimit, c.valueMax)}`,
+      `• Source IPs: ${chatList(s.sourceIps, c.listLimit, c.valueMax)}`,
+      `• User agents: ${chatList(s.userAgents, c.listLimit, c.valueMax)}`,
+      `• Secrets (${num(s.distinctSecrets)} distinct): ${chatList(
+        s.secrets.map((x) => ({ value: secretLabel(x.value), count: x.count })),
+        c.listLimit,
+        c.valueMax,
+      )}`,
+      'The complete list of secrets is in the email summary.',
+      `• summary id ${code(s.alertId, 100)}`,
+      ...(o.shortened === 'no' ? [] : ['Shortened to fit the SNS size limit.']),
+    ],
+    CHAT_DESCRIPTION_MAX,
+  );
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: s.alertId,
+    content: {
+      textType: 'client-markdown',
+      title,
+      description,
+      nextSteps: [
+        'Rotate every secret of the burst (complete list in the email summary), not only those in the first alert.',
+        `Review the identity in every region listed, ${s.firstSeen} to ${s.lastSeen} (an hour either side).`,
+      ],
+      keywords: [MITRE[0].subtechnique, 'summary'],
+    },
+    metadata: {
+      // Same thread as the burst's alerts, so the summary lands under them.
+      threadId: s.threadId,
+      summary: neutralize(`Burst summary: ${shortIdentity(s)} ${calls} calls, ${s.distinctSecrets} secrets`, 200),
+      eventType: CHAT_SUMMARY_EVENT_TYPE,
+      relatedResources: [],
+      additionalContext: {
+        alertId: s.alertId,
+        threadId: s.threadId,
+        identity: neutralize(s.identity, 256),
+        calls: num(s.calls),
+        distinctSecrets: num(s.distinctSecrets),
+        firstSeen: s.firstSeen,
+        lastSeen: s.lastSeen,
+      },
+    },
+  };
+}
+
 export function renderChatbot(n: Notification, options: Partial<RenderOptions> = {}): ChatbotNotification {
   const o: RenderOptions = { ...FULL_RENDER, ...options };
+  if (n.kind === 'summary') return summaryChat(n, o);
   return n.kind === 'overflow' ? overflowChat(n, o) : alertChat(n, o);
 }
 

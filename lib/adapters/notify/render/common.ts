@@ -5,7 +5,7 @@
  * Pure: no clock, no I/O. Attacker-controlled values go through `neutralize` in every human rendering.
  */
 
-import type { Alert, Notification, ReasonCount, ValueCount } from '../../../engine/alert';
+import type { Alert, BurstSummary, Notification, ReasonCount, ValueCount } from '../../../engine/alert';
 import { reasonLine, reasonsOf, shortPhrase } from '../../../engine/headline';
 import { accessKeyKind } from '../../../engine/investigate';
 import { OTHER_VALUE } from '../../../engine/ports';
@@ -21,6 +21,11 @@ export const IDENTITY_ATTRIBUTE_MAX = 256;
 export const CHAT_DESCRIPTION_MAX = 2800;
 export const CHAT_EVENT_TYPE = 'RapidSecretRetrieval';
 export const CHAT_OVERFLOW_EVENT_TYPE = 'RapidSecretRetrievalOverflow';
+export const CHAT_SUMMARY_EVENT_TYPE = 'RapidSecretRetrievalSummary';
+/** Secrets listed in a summary rendering per entry of RenderOptions.listLimit (the complete list is the point). */
+export const SUMMARY_SECRETS_PER_LIST_ENTRY = 5;
+/** Regions that get their own lookup command in a summary (a burst over more regions is listed, not commanded). */
+export const SUMMARY_LOOKUP_REGIONS = 10;
 export const EXCEPTIONS_DOC = 'docs/EXCEPTIONS.md';
 
 /** How much of each list and value a human rendering shows. */
@@ -79,7 +84,7 @@ export function windowLengthMinutes(alert: Alert): number {
 }
 
 /** A readable name for the grouping key: role/session for assumed roles, the user name for users, else the key. */
-export function shortIdentity(alert: Alert): string {
+export function shortIdentity(alert: Pick<Alert, 'identity' | 'identityType' | 'userName'>): string {
   const key = alert.identity;
   if (key.startsWith('arn:')) {
     // arn:aws:sts::123:assumed-role/Role/session -> Role/session; arn:aws:iam::123:user/path/alice -> path/alice
@@ -147,6 +152,27 @@ export function cloudTrailCommand(alert: Alert): string | undefined {
   ].join('');
 }
 
+/**
+ * One CloudTrail lookup per region the burst touched (event history is regional), over the burst's whole span
+ * padded by an hour each side; only AWS-shaped values are pasted into the command.
+ */
+export function summaryLookupCommands(s: BurstSummary): string[] {
+  const start = shiftIso(s.since, -60);
+  const end = shiftIso(s.lastSeen, 60);
+  if (!start || !end) return [];
+  let attribute: string;
+  if (SAFE_ACCESS_KEY.test(s.accessKeyId)) attribute = `AttributeKey=AccessKeyId,AttributeValue=${s.accessKeyId}`;
+  else if (SAFE_USER_NAME.test(s.userName)) attribute = `AttributeKey=Username,AttributeValue=${s.userName}`;
+  else return [];
+  return byCount(s.regions)
+    .filter((r) => SAFE_REGION.test(r.value))
+    .slice(0, SUMMARY_LOOKUP_REGIONS)
+    .map(
+      (r) =>
+        `aws cloudtrail lookup-events --region ${r.value} --lookup-attributes ${attribute} --start-time ${start} --end-time ${end}`,
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Subject
 
@@ -158,6 +184,12 @@ export function renderSubject(n: Notification): string {
       `[RSR] ${keys} more ${plural(n.keys, 'identity', 'identities')} crossed the threshold (overflow)`,
       SUBJECT_MAX,
     );
+  }
+  if (n.kind === 'summary') {
+    const head = '[RSR] Burst summary: ';
+    const tail = ` (${num(n.calls)}${n.callsIsLowerBound ? '+' : ''} calls, ${num(n.distinctSecrets)} secrets)`;
+    const room = Math.max(12, SUBJECT_MAX - head.length - tail.length);
+    return asciiOnly(`${head}${asciiOnly(shortIdentity(n), room) || 'unknown identity'}${tail}`, SUBJECT_MAX);
   }
   const head = n.continuation ? '[RSR] Rapid secret retrieval continues: ' : '[RSR] Rapid secret retrieval: ';
   const tail = ` (${shortPhrase(reasonsOf(n)[0] as ReasonCount, n.countIsLowerBound)} in ${num(windowLengthMinutes(n))} min)`;

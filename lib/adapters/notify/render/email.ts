@@ -3,7 +3,7 @@
  * Every attacker-controlled value is neutralised; queries are SQL-escaped, then defanged line by line.
  */
 
-import type { Alert, Notification, OverflowSummary, ValueCount } from '../../../engine/alert';
+import type { Alert, BurstSummary, Notification, OverflowSummary, ValueCount } from '../../../engine/alert';
 import { MITRE } from '../../../engine/alert';
 import { headline } from '../../../engine/headline';
 import { neutralize } from '../sanitize';
@@ -19,8 +19,10 @@ import {
   type RenderOptions,
   SAFE_ACCESS_KEY,
   SAFE_USER_NAME,
+  SUMMARY_SECRETS_PER_LIST_ENTRY,
   shortIdentity,
   splitList,
+  summaryLookupCommands,
   windowLengthMinutes,
 } from './common';
 
@@ -49,7 +51,7 @@ function shortenedNote(o: RenderOptions): string[] {
 }
 
 /** Context a responder checks first, plus ready queries (values in them are SQL-escaped, not neutralised). */
-function investigationText(a: Alert, v: (s: string) => string): string[] {
+function investigationText(a: Pick<Alert, 'investigation'>, v: (s: string) => string): string[] {
   const i = a.investigation;
   if (!i) return [];
   const yesNo = (b: boolean | undefined) => (b === undefined ? 'not recorded' : b ? 'yes' : 'no');
@@ -136,9 +138,17 @@ function alertText(a: Alert, o: RenderOptions): string {
     );
   }
   lines.push('  Calls by API:', ...textList(a.eventNames, o, '    '));
+  if (a.thread) {
+    lines.push(
+      `  Since the first alert of this burst (${v(a.thread.since)}): ${a.thread.callsIsLowerBound ? 'at least ' : ''}${num(a.thread.calls)} calls, ${num(a.thread.distinctSecrets)} distinct secrets,`,
+      `  regions ${a.thread.regions.map((r) => neutralize(r.value, o.valueMax)).join(', ') || '(none recorded)'}.`,
+    );
+  }
   lines.push(
     '',
-    `WHICH SECRETS (${num(a.distinctSecrets)} distinct; reads per secret)`,
+    `WHICH SECRETS (${num(a.distinctSecrets)} distinct; reads per secret) as of ${v(a.lastSeen)}`,
+    '  The burst may still be going on: a BURST SUMMARY with the complete list of secrets, regions and',
+    '  addresses follows once the identity has been quiet for a while (at the latest when suppression ends).',
     ...textList(a.secrets, o),
     '',
     'FROM WHERE',
@@ -176,7 +186,7 @@ function alertText(a: Alert, o: RenderOptions): string {
         ]
       : [
           '4. If the reads stay unexplained, treat the secrets listed above as exposed: rotate them and check where',
-          '   the old values were used since.',
+          '   the old values were used since. The burst summary that follows lists every secret the burst read.',
         ]),
     '5. Cut off the access: deactivate a long-term key (AKIA); for temporary credentials (ASIA), revoke the',
     "   role's active sessions and find how the session was obtained (its AssumeRole call).",
@@ -233,9 +243,77 @@ function overflowText(s: OverflowSummary, o: RenderOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
+function summaryText(s: BurstSummary, o: RenderOptions): string {
+  const v = (x: string) => (x === '' ? '(none recorded)' : neutralize(x, o.valueMax));
+  const calls = `${s.callsIsLowerBound ? 'at least ' : ''}${num(s.calls)}`;
+  const closed =
+    s.closedBy === 'quiet'
+      ? `the identity has made no qualifying call for ${num(s.quietMinutes)} minutes`
+      : 'the suppression period of its latest alert ended while it was still active';
+  const secrets = textList(s.secrets, { ...o, listLimit: o.listLimit * SUMMARY_SECRETS_PER_LIST_ENTRY });
+  const regions = splitList(s.regions, Number.POSITIVE_INFINITY).shown.length;
+  if (s.secretsNotListed > 0) secrets.push(`  - ... and ${num(s.secretsNotListed)} more distinct secrets not listed`);
+  const lines: string[] = [
+    'Rapid secret retrieval: burst summary (AWS Secrets Manager)',
+    '',
+    `The burst of ${v(shortIdentity(s))} is over for now (${closed}). Over the whole burst it made`,
+    `${calls} qualifying calls reading ${num(s.distinctSecrets)} distinct secrets in ${num(regions)} ${plural(regions, 'region', 'regions')}.`,
+    '',
+    ...shortenedNote(o),
+    'WHO',
+    `  Identity (grouping key, ${s.groupBy}): ${v(s.identity)}`,
+    `  User or role name: ${v(s.userName)}`,
+    `  ARN: ${v(s.userArn)}`,
+    `  Account: ${v(s.accountId)}`,
+    `  Access key: ${v(s.accessKeyId)} (${describeAccessKey(s.accessKeyId)})`,
+    '',
+    'WHOLE BURST',
+    `  First call: ${v(s.firstSeen)}`,
+    `  Last call: ${v(s.lastSeen)}`,
+    `  Calls: ${calls}`,
+    `  Reasons that fired: ${s.reasons.map((r) => v(r)).join(', ') || '(none recorded)'}`,
+    ...s.signalCalls.map((c) => `  Calls counted by signal ${v(c.value)}: ${num(c.count)}`),
+    ...(s.mutedCrossings > 0 ? [`  Crossings silenced by an analyst mute (rsr mutes): ${num(s.mutedCrossings)}`] : []),
+    ...(s.complete
+      ? []
+      : [
+          `  Counted since ${v(s.since)}: the burst outlasted the minutes the detector keeps; see CloudTrail for earlier.`,
+        ]),
+    ...(s.callsIsLowerBound ? ['  Calls and distinct secrets are lower bounds (a minute hit the counting cap).'] : []),
+    '  Calls by API:',
+    ...textList(s.eventNames, o, '    '),
+    '',
+    `EVERY SECRET READ (${num(s.distinctSecrets)} distinct; reads per secret)`,
+    ...secrets,
+    '',
+    'FROM WHERE',
+    '  Source IP addresses:',
+    ...textList(s.sourceIps, o, '    '),
+    '  User agents:',
+    ...textList(s.userAgents, o, '    '),
+    '  Regions:',
+    ...textList(s.regions, o, '    '),
+    '',
+    ...investigationText(s, v),
+    'WHAT TO DO NOW',
+    '1. Treat every secret listed above as exposed unless the owner explains the burst: rotate them all,',
+    '   not only those in the first alert, and check where the old values were used since.',
+    '2. Review the identity in every region listed, over the whole span (an hour either side):',
+    ...summaryLookupCommands(s).map((c) => `   ${c}`),
+    '',
+    'REFERENCE',
+    `  summary id: ${v(s.alertId)} (drop repeats by this id)`,
+    `  threadId: ${v(s.threadId)} (the first alert of the burst); latest alert: ${v(s.lastAlertId)}`,
+    `  Rule: ${s.rule} (preset ${s.preset}); detected ${v(s.detectedAt)}`,
+    '  Values are shown defanged (see the alert format); the sqs/lambda JSON payload is exact.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 /** The plain-text alert used for SNS `default` and `email`. */
 export function renderText(n: Notification, options: Partial<RenderOptions> = {}): string {
   const o: RenderOptions = { ...FULL_RENDER, ...options };
+  if (n.kind === 'summary') return summaryText(n, o);
   return n.kind === 'overflow' ? overflowText(n, o) : alertText(n, o);
 }
 

@@ -72,6 +72,23 @@ function shrinkData(n: Notification, d: DataLimits): Notification {
   }
   const s = (x: string) => cut(x, d.valueMax);
   const l = (x: readonly ValueCount[]) => shrinkList(x, d.listLimit, d.valueMax);
+  if (n.kind === 'summary') {
+    return {
+      ...n,
+      identity: s(n.identity),
+      accountId: s(n.accountId),
+      userArn: s(n.userArn),
+      userName: s(n.userName),
+      identityType: s(n.identityType),
+      accessKeyId: s(n.accessKeyId),
+      eventNames: l(n.eventNames),
+      sourceIps: l(n.sourceIps),
+      userAgents: l(n.userAgents),
+      regions: l(n.regions),
+      // The secrets are what a summary is for: keep five times as many as of the other lists.
+      secrets: shrinkList(n.secrets, d.listLimit * 5, d.valueMax),
+    };
+  }
   return {
     ...n,
     identity: s(n.identity),
@@ -139,14 +156,22 @@ function attributesFor(n: Notification, truncated: boolean): SnsMessage['Message
           accountId: str('unknown'),
           identity: str('(overflow)'),
         }
-      : {
-          kind: str('alert'),
-          rule: str(n.rule),
-          severity: str(n.severity),
-          accountId: str(wellFormed(n.accountId.trim(), 64, 'unknown')),
-          identity: str(wellFormed(n.identity, IDENTITY_ATTRIBUTE_MAX, 'unknown')),
-          continuation: str(String(n.continuation)),
-        };
+      : n.kind === 'summary'
+        ? {
+            kind: str('summary'),
+            rule: str(n.rule),
+            severity: str('medium'),
+            accountId: str(wellFormed(n.accountId.trim(), 64, 'unknown')),
+            identity: str(wellFormed(n.identity, IDENTITY_ATTRIBUTE_MAX, 'unknown')),
+          }
+        : {
+            kind: str('alert'),
+            rule: str(n.rule),
+            severity: str(n.severity),
+            accountId: str(wellFormed(n.accountId.trim(), 64, 'unknown')),
+            identity: str(wellFormed(n.identity, IDENTITY_ATTRIBUTE_MAX, 'unknown')),
+            continuation: str(String(n.continuation)),
+          };
   return truncated ? { ...base, truncated: str('true') } : base;
 }
 

@@ -6,7 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Notification } from '../../../engine/alert';
 import { StoreError } from '../../../engine/errors';
-import type { AlertClaim, ClaimStatus } from '../../../engine/ports';
+import type { AlertClaim, ClaimStatus, ThreadState } from '../../../engine/ports';
 
 import {
   A,
@@ -39,6 +39,8 @@ export function encodeNotification(notification: Notification): [string, Attribu
 export function claimOf(item: Item): AlertClaim {
   const packed = item[C.gzip]?.B;
   const json = packed ? gunzipSync(packed).toString('utf8') : stringOf(item[C.json]);
+  const thread = item[C.thread]?.S;
+  const threadOpen = item[C.threadOpen]?.BOOL;
   return {
     alertId: stringOf(item[C.alertId]),
     key: stringOf(item[A.pk]).slice(2),
@@ -48,5 +50,7 @@ export function claimOf(item: Item): AlertClaim {
     notification: JSON.parse(json) as Notification,
     leaseUntil: numberOf(item[C.leaseUntil]) ?? 0,
     expiresAt: numberOf(item[A.exp]) ?? 0,
+    ...(thread ? { thread: JSON.parse(thread) as ThreadState } : {}),
+    ...(threadOpen !== undefined ? { threadOpen } : {}),
   };
 }

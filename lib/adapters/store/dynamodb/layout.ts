@@ -53,9 +53,30 @@ export const C = {
   /** notification JSON (S), or gzip of it (B) when large */
   json: 'nj',
   gzip: 'nz',
+  /** the thread's state as of this claim, JSON (S) */
+  thread: 'th',
+  /** the thread still owes its burst summary (BOOL) */
+  threadOpen: 'to',
 } as const;
 
+/** Mute item attributes (partition MUTE_PARTITION, sort key `key␟signal`, `*` for every signal). */
+export const M = {
+  key: 'mk',
+  signal: 'ms',
+  until: 'mu',
+  reason: 'mr',
+  by: 'mb',
+  createdAt: 'mc',
+} as const;
+export const MUTE_PARTITION = 'M';
+export const ALL_SIGNALS = '*';
+export const muteSortKey = (key: string, signal: string | undefined) =>
+  `${key}${PAGE_SEPARATOR}${signal ?? ALL_SIGNALS}`;
+
+/** `pending` index partition of claims being published. */
 export const PENDING_PARTITION = 'P';
+/** `pending` index partition of sent (or muted) claims whose thread still owes its burst summary. */
+export const OPEN_THREAD_PARTITION = 'T';
 export const CLAIM_SORT_KEY = 'A';
 
 /** Context fields: one-letter tag, BucketState property, values an event contributes. */

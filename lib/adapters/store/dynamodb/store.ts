@@ -22,6 +22,7 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -34,6 +35,7 @@ import type {
   AlertClaim,
   BucketState,
   CountedEvent,
+  Mute,
   RecordOptions,
   RecordOutcome,
   WindowStore,
@@ -54,11 +56,15 @@ import {
   type Item,
   idDigest,
   isLive,
+  M,
   MAX_ATTEMPTS,
   MAX_BATCH_ROUNDS,
   MAX_RANGE_BUCKETS,
+  MUTE_PARTITION,
+  muteSortKey,
   num,
   numberOf,
+  OPEN_THREAD_PARTITION,
   PAGE_BYTES,
   PAGE_SEPARATOR,
   PENDING_PARTITION,
@@ -398,19 +404,121 @@ export class DynamoDbWindowStore implements WindowStore {
     x.set(A.exp, num(claim.expiresAt));
     x.set(notificationName, notification);
     x.remove(notificationName === C.json ? C.gzip : C.json);
+    if (claim.thread) x.set(C.thread, str(JSON.stringify(claim.thread)));
+    else x.remove(C.thread);
+    if (claim.threadOpen !== undefined) x.set(C.threadOpen, { BOOL: claim.threadOpen });
+    else x.remove(C.threadOpen);
     if (claim.status === 'pending') x.set(C.pending, str(PENDING_PARTITION));
+    else if (claim.threadOpen) x.set(C.pending, str(OPEN_THREAD_PARTITION));
     else x.remove(C.pending);
     return (await this.update('claimAlert', x.input(this.table, claimItemKey(claim.key)))) !== CONDITION_FAILED;
   }
 
   async markSent(key: string, alertId: string, _now: number): Promise<void> {
+    // An alert's thread stays listed (open-thread partition of the index) until its summary is claimed; other
+    // claims leave the index. Two conditional forms, so each is one write; a claim is only one of them.
+    for (const open of [true, false]) {
+      const x = new Expression();
+      x.when(`${x.n(C.alertId)} = ${x.v(str(alertId))}`);
+      x.when(`${x.n(C.status)} = ${x.v(str('pending'))}`);
+      if (open) x.when(`${x.n(C.threadOpen)} = ${x.v({ BOOL: true })}`);
+      else x.absentOr(C.threadOpen, '=', { BOOL: false });
+      x.set(C.status, str('sent'));
+      if (open) x.set(C.pending, str(OPEN_THREAD_PARTITION));
+      else x.remove(C.pending);
+      // A failed condition means the other form applies, it is sent already, or it is no longer the latest claim.
+      if ((await this.update('markSent', x.input(this.table, claimItemKey(key)))) !== CONDITION_FAILED) return;
+    }
+  }
+
+  async openThreads(now: number): Promise<AlertClaim[]> {
+    const keys = await this.queryAll('openThreads', {
+      TableName: this.table,
+      IndexName: PENDING_INDEX,
+      KeyConditionExpression: '#pq = :t',
+      ExpressionAttributeNames: { '#pq': C.pending },
+      ExpressionAttributeValues: { ':t': str(OPEN_THREAD_PARTITION) },
+    });
+    // The index is eventually consistent: confirm each claim on the table itself.
+    const items = await this.batchGet(
+      'openThreads',
+      keys.map((k) => ({ [A.pk]: k[A.pk] as AttributeValue, [A.sk]: k[A.sk] as AttributeValue })),
+      true,
+    );
+    return [...items.values()]
+      .filter(
+        (item) => item[C.threadOpen]?.BOOL === true && stringOf(item[C.status]) !== 'pending' && isLive(item, now),
+      )
+      .map(claimOf)
+      .sort((a, b) => a.windowEndBucket - b.windowEndBucket || a.key.localeCompare(b.key));
+  }
+
+  async closeThread(key: string, alertId: string, _now: number): Promise<void> {
     const x = new Expression();
     x.when(`${x.n(C.alertId)} = ${x.v(str(alertId))}`);
-    x.when(`${x.n(C.status)} = ${x.v(str('pending'))}`);
-    x.set(C.status, str('sent'));
+    x.when(`${x.n(C.status)} <> ${x.v(str('pending'))}`);
+    x.set(C.threadOpen, { BOOL: false });
     x.remove(C.pending);
-    // A failed condition means it is sent already or no longer the key's latest claim: nothing to do.
-    await this.update('markSent', x.input(this.table, claimItemKey(key)));
+    // A failed condition: a newer claim replaced it (and owns the thread now), or it is gone.
+    await this.update('closeThread', x.input(this.table, claimItemKey(key)));
+  }
+
+  // ---- mutes (one small partition: a handful of items, read once per evaluation) ----
+
+  async putMute(mute: Mute, _now: number): Promise<void> {
+    const x = new Expression();
+    x.set(M.key, str(mute.key));
+    if (mute.signal !== undefined) x.set(M.signal, str(mute.signal));
+    else x.remove(M.signal);
+    x.set(M.until, num(mute.until));
+    x.set(M.reason, str(mute.reason));
+    x.set(M.by, str(mute.by));
+    x.set(M.createdAt, num(mute.createdAt));
+    x.set(A.exp, num(Math.ceil(mute.until / 1000)));
+    await this.update('putMute', x.input(this.table, this.muteItemKey(mute.key, mute.signal)));
+  }
+
+  async deleteMutes(key: string, now: number): Promise<number> {
+    const mine = (await this.readMutes('deleteMutes', 0)).filter((m) => m.key === key);
+    for (const m of mine) {
+      try {
+        await this.client.send(
+          new DeleteItemCommand({ TableName: this.table, Key: this.muteItemKey(m.key, m.signal) }),
+        );
+      } catch (error) {
+        throw new StoreError('deleteMutes', { cause: error });
+      }
+    }
+    return mine.filter((m) => m.until > now).length;
+  }
+
+  async listMutes(now: number): Promise<Mute[]> {
+    return this.readMutes('listMutes', now);
+  }
+
+  private muteItemKey(key: string, signal: string | undefined): Item {
+    return { [A.pk]: str(MUTE_PARTITION), [A.sk]: str(muteSortKey(key, signal)) };
+  }
+
+  /** Mutes still in force at `now` (TTL deletion lags, so expiry is also filtered here). */
+  private async readMutes(operation: string, now: number): Promise<Mute[]> {
+    const items = await this.queryAll(operation, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :m',
+      ExpressionAttributeNames: { '#pk': A.pk },
+      ExpressionAttributeValues: { ':m': str(MUTE_PARTITION) },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => ({
+        key: stringOf(item[M.key]),
+        ...(item[M.signal]?.S !== undefined ? { signal: stringOf(item[M.signal]) } : {}),
+        until: numberOf(item[M.until]) ?? 0,
+        reason: stringOf(item[M.reason]),
+        by: stringOf(item[M.by]),
+        createdAt: numberOf(item[M.createdAt]) ?? 0,
+      }))
+      .filter((m) => m.until > now);
   }
 
   async unsentAlerts(now: number): Promise<AlertClaim[]> {
