@@ -2,6 +2,7 @@
  * `rsr`: the command line. Exit codes: 0 success (alerts or not), 1 unreadable input (after processing the rest),
  * 2 usage or configuration error (the message names the option and the accepted values).
  */
+import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, PublishError, StoreError } from '../engine/errors';
 import { registerAws } from './aws';
@@ -56,7 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// A read worker loads this same file (lib/usecases/replay-workers.ts): it must not run a command.
+if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

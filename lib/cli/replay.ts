@@ -4,23 +4,25 @@ import { loadConfig } from '../config/load';
 import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { formatNotification, formatSummary } from './format';
-import { openInputs } from './inputs';
+import { addInputFlags, openInputs } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';
 
 export function registerReplay(program: Command): void {
   addDetectionFlags(
-    program
-      .command('replay')
-      .description(
-        'run the detector over CloudTrail log files (.json, .json.gz, JSON Lines, EventBridge events; - for stdin)',
-      )
-      .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
+    addInputFlags(
+      program
+        .command('replay')
+        .description(
+          'run the detector over CloudTrail log files (.json, .json.gz, JSON Lines, EventBridge events; - for stdin)',
+        )
+        .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
+    ),
   )
     .option('--json', 'print one JSON object per alert or overflow summary on stdout; summary on stderr')
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const config = loadConfig(process.env, overridesFrom(opts));
       const json = opts.json === true;
-      const inputs = await openInputs(paths);
+      const inputs = await openInputs(paths, opts);
       const out: string[] = [];
       const print = (n: Notification) => {
         if (json) process.stdout.write(`${JSON.stringify(n)}\n`);

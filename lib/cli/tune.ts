@@ -10,7 +10,7 @@ import { loadConfig } from '../config/load';
 import { ConfigError } from '../engine/errors';
 import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
 import { inert } from './format';
-import { openInputs } from './inputs';
+import { addInputFlags, openInputs } from './inputs';
 import { addDetectionFlags, overridesFrom } from './options';
 import { renderTuneHtml, safeJson } from './tune-html';
 
@@ -151,12 +151,14 @@ export function formatTune(report: TuneReport, top = DEFAULT_TOP, unreadableInpu
 
 export function registerTune(program: Command): void {
   addDetectionFlags(
-    program
-      .command('tune')
-      .description(
-        'show how loud each identity has been in CloudTrail history: peaks, alerts per threshold, suggested exceptions',
-      )
-      .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
+    addInputFlags(
+      program
+        .command('tune')
+        .description(
+          'show how loud each identity has been in CloudTrail history: peaks, alerts per threshold, suggested exceptions',
+        )
+        .argument('<paths...>', 'files or directories (recursive), or - for stdin'),
+    ),
   )
     .option('--json', 'print one JSON document (schema in docs/TUNING.md) on stdout instead of the tables')
     .option('--html <file>', 'also write a self-contained HTML report with a chart of per-key peaks')
@@ -166,7 +168,7 @@ export function registerTune(program: Command): void {
       const top = parseTop(opts.top);
       const html = typeof opts.html === 'string' ? opts.html : undefined;
       if (html !== undefined) checkWritable(html);
-      const inputs = await openInputs(paths);
+      const inputs = await openInputs(paths, opts);
       const report = await tune(inputs.items, config);
       inputs.done();
 

@@ -1,0 +1,169 @@
+/**
+ * Fast path for CloudTrail S3 log files: find the records that can concern Secrets Manager by a byte search on the
+ * decompressed document, parse only those, and count the others without parsing them.
+ *
+ * Invariant (proven against the full parse in test/io/prefilter.property.test.ts): for a document that is valid
+ * JSON, `prefilterDocument` either returns undefined ("not sure": the caller parses the whole document) or returns
+ *   - `records`: every record of `Records` that is not an `other-service` record per the checks below, parsed, in
+ *     document order — a superset of the records whose eventSource is Secrets Manager;
+ *   - `otherService`: the number of remaining records, each of which the full path would skip as `other-service`
+ *     (an object with a valid eventTime, a non-empty eventName string, a userIdentity object, and an eventSource
+ *     that is not Secrets Manager).
+ * So records read and every skip count are those of the full parse.
+ *
+ * Why the byte search is sound:
+ *  - The document must be CloudTrail's own layout: `{"Records":[` then records each starting `{"eventVersion":"`,
+ *    separated by `,`, then `]}` (trailing whitespace allowed), with the key `"Records"` nowhere else. In valid
+ *    JSON, the bytes `{"eventVersion":"` always open an object (a `"` right after `{` cannot be inside a string),
+ *    so they cut the array into its records unless a record nests such an object; a cut in the wrong place leaves
+ *    a piece that is not one object, which the checks below or JSON.parse reject (then the caller parses it all).
+ *  - A record whose eventSource is `secretsmanager.amazonaws.com` contains those bytes, unless the name is written
+ *    with `\u` escapes: a piece containing `secretsmanager` or `\u` is always parsed.
+ *  - A piece counted as `other-service` must show, as its first keys, `eventVersion`, `userIdentity` (an object,
+ *    walked to its end honouring strings and escapes), `eventTime` (a valid time), `eventSource` and `eventName`
+ *    (non-empty), all strings without escapes, and none of these keys may occur again later in the piece (JSON.parse
+ *    keeps the last of duplicate keys). Anything else is parsed alone.
+ *
+ * Known limit (counts only, never detection): a record that nests, inside its own values, an object which itself
+ * passes these checks (a forged record header) is counted as two `other-service` records instead of one.
+ */
+import { parseEventTime } from '../../engine/records';
+
+export interface Prefiltered {
+  /** Records that were parsed (candidates and pieces the checks could not vouch for), in document order. */
+  readonly records: unknown[];
+  /** Records counted as `other-service` without parsing. */
+  readonly otherService: number;
+}
+
+const HEAD = '{"Records":[';
+const OPEN = '{"eventVersion":"';
+const MARKER = 'secretsmanager';
+const ESCAPE = '\\u';
+const USER_IDENTITY = '","userIdentity":{';
+const EVENT_TIME = ',"eventTime":"';
+const EVENT_SOURCE = '","eventSource":"';
+const EVENT_NAME = '","eventName":"';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
+/** End (exclusive) of the JSON string whose opening quote is at `start - 1`, or -1 if it has escapes or no end. */
+function plainStringEnd(text: string, start: number, limit: number): number {
+  const end = text.indexOf('"', start);
+  if (end === -1 || end >= limit) return -1;
+  const slash = text.indexOf('\\', start);
+  return slash !== -1 && slash < end ? -1 : end;
+}
+
+/** Index just past the object opening at `start`, honouring strings and escapes; -1 if it does not close before `limit`. */
+function objectEnd(text: string, start: number, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE) depth++;
+    else if (c === CLOSE_BRACE && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** True when `key` (with its quotes and colon) occurs in text[from, limit). */
+function occursBefore(text: string, key: string, from: number, limit: number): boolean {
+  const at = text.indexOf(key, from);
+  return at !== -1 && at < limit;
+}
+
+/**
+ * True when the piece text[start, end) is certainly a record the full path skips as `other-service` (see the file
+ * comment). The caller has already checked that it contains neither `secretsmanager` nor `\u`.
+ */
+function isOtherService(text: string, start: number, end: number): boolean {
+  // {"eventVersion":"…","userIdentity":{…},"eventTime":"…","eventSource":"…","eventName":"…"
+  const versionEnd = plainStringEnd(text, start + OPEN.length, end);
+  if (versionEnd === -1 || !text.startsWith(USER_IDENTITY, versionEnd)) return false;
+  const identityEnd = objectEnd(text, versionEnd + USER_IDENTITY.length - 1, end);
+  if (identityEnd === -1 || !text.startsWith(EVENT_TIME, identityEnd)) return false;
+  const timeStart = identityEnd + EVENT_TIME.length;
+  const timeEnd = plainStringEnd(text, timeStart, end);
+  if (timeEnd === -1 || parseEventTime(text.slice(timeStart, timeEnd)) === undefined) return false;
+  if (!text.startsWith(EVENT_SOURCE, timeEnd)) return false;
+  const sourceEnd = plainStringEnd(text, timeEnd + EVENT_SOURCE.length, end);
+  if (sourceEnd === -1 || !text.startsWith(EVENT_NAME, sourceEnd)) return false;
+  const nameStart = sourceEnd + EVENT_NAME.length;
+  const nameEnd = plainStringEnd(text, nameStart, end);
+  if (nameEnd === -1 || nameEnd === nameStart) return false;
+  // Duplicate keys: JSON.parse keeps the last one, which these checks did not see. (Nested keys of the same name
+  // are harmless but also land here; the piece is then simply parsed.)
+  const rest = nameEnd + 1;
+  return !(
+    occursBefore(text, '"eventTime":', rest, end) ||
+    occursBefore(text, '"eventSource":', rest, end) ||
+    occursBefore(text, '"eventName":', rest, end) ||
+    occursBefore(text, '"userIdentity":', rest, end) ||
+    occursBefore(text, '"userIdentity":', start, versionEnd)
+  );
+}
+
+/** Next index of `needle` at or after `from`, or Infinity when there is none (so comparisons need no -1 case). */
+function nextAt(text: string, needle: string, from: number): number {
+  const at = text.indexOf(needle, from);
+  return at === -1 ? Number.POSITIVE_INFINITY : at;
+}
+
+/**
+ * The candidate records of one decompressed CloudTrail document and the count of the others, or undefined when the
+ * fast path cannot be sure (the caller then parses the whole document). Never throws.
+ */
+export function prefilterDocument(data: Buffer): Prefiltered | undefined {
+  // One byte per character: indexes in `text` are byte offsets in `data`, and ASCII markers match ASCII bytes only.
+  const text = data.toString('latin1');
+  if (!text.startsWith(HEAD + OPEN)) return undefined;
+  let end = text.length;
+  while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+  if (text.charCodeAt(end - 1) !== CLOSE_BRACE || text.charCodeAt(end - 2) !== CLOSE_BRACKET) return undefined;
+  const bodyEnd = end - 2;
+  if (text.charCodeAt(bodyEnd - 1) !== CLOSE_BRACE) return undefined;
+  // A second "Records" key would replace the first in JSON.parse.
+  if (text.indexOf('"Records"', 2) !== -1) return undefined;
+
+  const records: unknown[] = [];
+  let otherService = 0;
+  let marker = nextAt(text, MARKER, 0);
+  let escape = nextAt(text, ESCAPE, 0);
+  let start = HEAD.length;
+  while (start < bodyEnd) {
+    const next = nextAt(text, OPEN, start + 1);
+    let pieceEnd = bodyEnd;
+    if (next < bodyEnd) {
+      // Records are separated by exactly "," after the closing brace.
+      if (text.charCodeAt(next - 1) !== COMMA || text.charCodeAt(next - 2) !== CLOSE_BRACE) return undefined;
+      pieceEnd = next - 1;
+    }
+    if (marker < start) marker = nextAt(text, MARKER, start);
+    if (escape < start) escape = nextAt(text, ESCAPE, start);
+    if (marker >= pieceEnd && escape >= pieceEnd && isOtherService(text, start, pieceEnd)) {
+      otherService++;
+    } else {
+      try {
+        records.push(JSON.parse(data.toString('utf8', start, pieceEnd)));
+      } catch {
+        return undefined;
+      }
+    }
+    start = pieceEnd + 1;
+  }
+  return { records, otherService };
+}
