@@ -64,6 +64,8 @@ export async function openInputs(paths: readonly string[], opts: Record<string, 
     onProgress: bar ? (done: number) => bar?.update(Math.floor(done / 1e6)) : undefined,
     workers,
     workerScript: WORKER_SCRIPT,
+    // Asked for explicitly: use them whatever the input size.
+    ...(opts.workers !== undefined ? { minWorkerBytes: 0 } : {}),
   });
   return { items, errors, done: () => bar?.stop() };
 }

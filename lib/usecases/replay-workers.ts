@@ -27,6 +27,8 @@ export interface FastInputOptions extends ReadOptions {
   readonly workers: number;
   /** Script a worker loads (the bundled CLI); undefined reads in this thread. */
   readonly workerScript?: string;
+  /** Fast-path input (stored bytes) below which workers are not started (default WORKER_MIN_BYTES). */
+  readonly minWorkerBytes?: number;
 }
 
 interface Request {
@@ -143,7 +145,10 @@ export async function* readInputsFast(
     (sum, t) => sum + (t.kind === 'file' && fastPathEligible(t.path, t.size, maxBytes) ? t.size : 0),
     0,
   );
-  const useWorkers = options.workerScript !== undefined && options.workers > 0 && fastBytes >= WORKER_MIN_BYTES;
+  const useWorkers =
+    options.workerScript !== undefined &&
+    options.workers > 0 &&
+    fastBytes >= (options.minWorkerBytes ?? WORKER_MIN_BYTES);
   const pool = useWorkers ? new ReadPool(options.workerScript as string, options.workers) : undefined;
   // Reads in flight ahead of the one being handed on: enough to keep every worker busy, bounded for memory.
   const ahead = Math.max(1, options.workers) * 2;

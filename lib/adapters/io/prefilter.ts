@@ -19,10 +19,10 @@
  *    a piece that is not one object, which the checks below or JSON.parse reject (then the caller parses it all).
  *  - A record whose eventSource is `secretsmanager.amazonaws.com` contains those bytes, unless the name is written
  *    with `\u` escapes: a piece containing `secretsmanager` or `\u` is always parsed.
- *  - A piece counted as `other-service` must show, as its first keys, `eventVersion`, `userIdentity` (an object,
- *    walked to its end honouring strings and escapes), `eventTime` (a valid time), `eventSource` and `eventName`
- *    (non-empty), all strings without escapes, and none of these keys may occur again later in the piece (JSON.parse
- *    keeps the last of duplicate keys). Anything else is parsed alone.
+ *  - A piece counted as `other-service` must show, as its first keys and without whitespace, `eventVersion`,
+ *    `userIdentity` (an object at most three levels deep), `eventTime` (a valid time), `eventSource` and `eventName`
+ *    (non-empty), with no escape in any string of these, and neither eventTime, eventName nor userIdentity may occur
+ *    again later in the piece (JSON.parse keeps the last of duplicate keys). Anything else is parsed alone.
  *
  * Known limit (counts only, never detection): a record that nests, inside its own values, an object which itself
  * passes these checks (a forged record header) is counted as two `other-service` records instead of one.
@@ -40,14 +40,20 @@ const HEAD = '{"Records":[';
 const OPEN = '{"eventVersion":"';
 const MARKER = 'secretsmanager';
 const ESCAPE = '\\u';
-const USER_IDENTITY = '","userIdentity":{';
-const EVENT_TIME = ',"eventTime":"';
-const EVENT_SOURCE = '","eventSource":"';
-const EVENT_NAME = '","eventName":"';
+/**
+ * The first members of a record as CloudTrail writes them: eventVersion, userIdentity (an object nested at most three
+ * levels, strings without escapes), eventTime (captured), eventSource, eventName (non-empty). Each character of the
+ * object is taken by exactly one alternative, so a failing match backtracks linearly, never exponentially.
+ */
+const HEADER =
+  /\{"eventVersion":"[^"\\]*","userIdentity":\{(?:[^{}"\\]|"[^"\\]*"|\{(?:[^{}"\\]|"[^"\\]*"|\{(?:[^{}"\\]|"[^"\\]*")*\})*\})*\},"eventTime":"([^"\\]*)","eventSource":"[^"\\]*","eventName":"[^"\\]+"/y;
+/**
+ * Keys whose later duplicate would change the full path's verdict (JSON.parse keeps the last): a different
+ * eventTime, eventName or userIdentity. (A later eventSource could only matter if it named Secrets Manager, which
+ * makes the piece a candidate anyway.) Nested keys of these names also match: the piece is then simply parsed.
+ */
+const LATER_KEY = /"(?:eventTime|eventName|userIdentity)"\s*:/g;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;
@@ -56,65 +62,18 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
-/** End (exclusive) of the JSON string whose opening quote is at `start - 1`, or -1 if it has escapes or no end. */
-function plainStringEnd(text: string, start: number, limit: number): number {
-  const end = text.indexOf('"', start);
-  if (end === -1 || end >= limit) return -1;
-  const slash = text.indexOf('\\', start);
-  return slash !== -1 && slash < end ? -1 : end;
-}
-
-/** Index just past the object opening at `start`, honouring strings and escapes; -1 if it does not close before `limit`. */
-function objectEnd(text: string, start: number, limit: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < limit; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACE) depth++;
-    else if (c === CLOSE_BRACE && --depth === 0) return i + 1;
-  }
-  return -1;
-}
-
-/** True when `key` (with its quotes and colon) occurs in text[from, limit). */
-function occursBefore(text: string, key: string, from: number, limit: number): boolean {
-  const at = text.indexOf(key, from);
-  return at !== -1 && at < limit;
-}
-
 /**
  * True when the piece text[start, end) is certainly a record the full path skips as `other-service` (see the file
  * comment). The caller has already checked that it contains neither `secretsmanager` nor `\u`.
  */
 function isOtherService(text: string, start: number, end: number): boolean {
-  // {"eventVersion":"…","userIdentity":{…},"eventTime":"…","eventSource":"…","eventName":"…"
-  const versionEnd = plainStringEnd(text, start + OPEN.length, end);
-  if (versionEnd === -1 || !text.startsWith(USER_IDENTITY, versionEnd)) return false;
-  const identityEnd = objectEnd(text, versionEnd + USER_IDENTITY.length - 1, end);
-  if (identityEnd === -1 || !text.startsWith(EVENT_TIME, identityEnd)) return false;
-  const timeStart = identityEnd + EVENT_TIME.length;
-  const timeEnd = plainStringEnd(text, timeStart, end);
-  if (timeEnd === -1 || parseEventTime(text.slice(timeStart, timeEnd)) === undefined) return false;
-  if (!text.startsWith(EVENT_SOURCE, timeEnd)) return false;
-  const sourceEnd = plainStringEnd(text, timeEnd + EVENT_SOURCE.length, end);
-  if (sourceEnd === -1 || !text.startsWith(EVENT_NAME, sourceEnd)) return false;
-  const nameStart = sourceEnd + EVENT_NAME.length;
-  const nameEnd = plainStringEnd(text, nameStart, end);
-  if (nameEnd === -1 || nameEnd === nameStart) return false;
-  // Duplicate keys: JSON.parse keeps the last one, which these checks did not see. (Nested keys of the same name
-  // are harmless but also land here; the piece is then simply parsed.)
-  const rest = nameEnd + 1;
-  return !(
-    occursBefore(text, '"eventTime":', rest, end) ||
-    occursBefore(text, '"eventSource":', rest, end) ||
-    occursBefore(text, '"eventName":', rest, end) ||
-    occursBefore(text, '"userIdentity":', rest, end) ||
-    occursBefore(text, '"userIdentity":', start, versionEnd)
-  );
+  HEADER.lastIndex = start;
+  const header = HEADER.exec(text);
+  if (header === null || HEADER.lastIndex > end) return false;
+  if (parseEventTime(header[1] as string) === undefined) return false;
+  LATER_KEY.lastIndex = HEADER.lastIndex;
+  const later = LATER_KEY.exec(text);
+  return later === null || later.index >= end;
 }
 
 /** Next index of `needle` at or after `from`, or Infinity when there is none (so comparisons need no -1 case). */
@@ -142,7 +101,7 @@ export function prefilterDocument(data: Buffer): Prefiltered | undefined {
   const records: unknown[] = [];
   let otherService = 0;
   let marker = nextAt(text, MARKER, 0);
-  let escape = nextAt(text, ESCAPE, 0);
+  let escaped = nextAt(text, ESCAPE, 0);
   let start = HEAD.length;
   while (start < bodyEnd) {
     const next = nextAt(text, OPEN, start + 1);
@@ -153,8 +112,8 @@ export function prefilterDocument(data: Buffer): Prefiltered | undefined {
       pieceEnd = next - 1;
     }
     if (marker < start) marker = nextAt(text, MARKER, start);
-    if (escape < start) escape = nextAt(text, ESCAPE, start);
-    if (marker >= pieceEnd && escape >= pieceEnd && isOtherService(text, start, pieceEnd)) {
+    if (escaped < start) escaped = nextAt(text, ESCAPE, start);
+    if (marker >= pieceEnd && escaped >= pieceEnd && isOtherService(text, start, pieceEnd)) {
       otherService++;
     } else {
       try {
