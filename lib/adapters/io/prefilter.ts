@@ -62,6 +62,36 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
+/** "YYYY-MM-DDTHH" of the last time parseEventTime accepted in the `…:MM:SSZ` form (NUL: none yet). */
+let acceptedHour = '\0';
+
+function isDigitBelow60(text: string, at: number): boolean {
+  const tens = text.charCodeAt(at) - 0x30;
+  const units = text.charCodeAt(at + 1) - 0x30;
+  return tens >= 0 && tens <= 5 && units >= 0 && units <= 9;
+}
+
+/**
+ * parseEventTime(time) !== undefined, faster for the usual case: records of a file share the hour, and within an
+ * hour parseEventTime accepts `HH:MM:SSZ` exactly when minutes and seconds are two digits below 60.
+ */
+function validTime(time: string): boolean {
+  if (
+    time.length === 20 &&
+    time.startsWith(acceptedHour) &&
+    time.charCodeAt(13) === 0x3a &&
+    time.charCodeAt(16) === 0x3a &&
+    time.charCodeAt(19) === 0x5a &&
+    isDigitBelow60(time, 14) &&
+    isDigitBelow60(time, 17)
+  ) {
+    return true;
+  }
+  if (parseEventTime(time) === undefined) return false;
+  if (time.length === 20 && time.charCodeAt(19) === 0x5a) acceptedHour = time.slice(0, 13);
+  return true;
+}
+
 /**
  * True when the piece text[start, end) is certainly a record the full path skips as `other-service` (see the file
  * comment). The caller has already checked that it contains neither `secretsmanager` nor `\u`.
@@ -70,7 +100,7 @@ function isOtherService(text: string, start: number, end: number): boolean {
   HEADER.lastIndex = start;
   const header = HEADER.exec(text);
   if (header === null || HEADER.lastIndex > end) return false;
-  if (parseEventTime(header[1] as string) === undefined) return false;
+  if (!validTime(header[1] as string)) return false;
   LATER_KEY.lastIndex = HEADER.lastIndex;
   const later = LATER_KEY.exec(text);
   return later === null || later.index >= end;
