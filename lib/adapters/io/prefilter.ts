@@ -18,7 +18,7 @@
  *    so they cut the array into its records unless a record nests such an object; a cut in the wrong place leaves
  *    a piece that is not one object, which the checks below or JSON.parse reject (then the caller parses it all).
  *  - A record whose eventSource is `secretsmanager.amazonaws.com` contains those bytes, unless the name is written
- *    with `\u` escapes: a piece containing `secretsmanager` or `\u` is always parsed.
+ *    with `\u` escapes: a piece containing those bytes or `\u` is always parsed.
  *  - A piece counted as `other-service` must show, as its first keys and without whitespace, `eventVersion`,
  *    `userIdentity` (an object at most three levels deep), `eventTime` (a valid time), `eventSource` and `eventName`
  *    (non-empty), with no escape in any string of these, and neither eventTime, eventName nor userIdentity may occur
@@ -38,7 +38,7 @@ export interface Prefiltered {
 
 const HEAD = '{"Records":[';
 const OPEN = '{"eventVersion":"';
-const MARKER = 'secretsmanager';
+const MARKER = 'secretsmanager.amazonaws.com';
 const ESCAPE = '\\u';
 /**
  * The first members of a record as CloudTrail writes them: eventVersion, userIdentity (an object nested at most three
@@ -94,7 +94,7 @@ function validTime(time: string): boolean {
 
 /**
  * True when the piece text[start, end) is certainly a record the full path skips as `other-service` (see the file
- * comment). The caller has already checked that it contains neither `secretsmanager` nor `\u`.
+ * comment). The caller has already checked that it contains neither the event source bytes nor `\u`.
  */
 function isOtherService(text: string, start: number, end: number): boolean {
   HEADER.lastIndex = start;
