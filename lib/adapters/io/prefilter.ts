@@ -54,6 +54,7 @@ const HEADER =
  */
 const LATER_KEY = /"(?:eventTime|eventName|userIdentity)"\s*:/g;
 
+const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;
@@ -106,6 +107,18 @@ function isOtherService(text: string, start: number, end: number): boolean {
   return later === null || later.index >= end;
 }
 
+/**
+ * Whether `"Records"` occurs after the document's first key (JSON.parse would keep a second one). Searched as
+ * `Records"` then checked for the opening quote: a needle that starts with `"` is far slower to find, because
+ * quotes are everywhere in JSON.
+ */
+function hasSecondRecordsKey(text: string): boolean {
+  for (let at = text.indexOf('Records"', 3); at !== -1; at = text.indexOf('Records"', at + 8)) {
+    if (text.charCodeAt(at - 1) === QUOTE) return true;
+  }
+  return false;
+}
+
 /** Next index of `needle` at or after `from`, or Infinity when there is none (so comparisons need no -1 case). */
 function nextAt(text: string, needle: string, from: number): number {
   const at = text.indexOf(needle, from);
@@ -125,8 +138,7 @@ export function prefilterDocument(data: Buffer): Prefiltered | undefined {
   if (text.charCodeAt(end - 1) !== CLOSE_BRACE || text.charCodeAt(end - 2) !== CLOSE_BRACKET) return undefined;
   const bodyEnd = end - 2;
   if (text.charCodeAt(bodyEnd - 1) !== CLOSE_BRACE) return undefined;
-  // A second "Records" key would replace the first in JSON.parse.
-  if (text.indexOf('"Records"', 2) !== -1) return undefined;
+  if (hasSecondRecordsKey(text)) return undefined;
 
   const records: unknown[] = [];
   let otherService = 0;
