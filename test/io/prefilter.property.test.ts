@@ -127,7 +127,7 @@ const document = fc
     records: fc.array(fc.oneof({ weight: 3, arbitrary: cleanRecord }, { weight: 1, arbitrary: record }), {
       maxLength: 12,
     }),
-    layout: fc.constantFrom('aws', 'aws', 'aws', 'newline', 'spaced', 'extra-key', 'pretty'),
+    layout: fc.constantFrom('aws', 'aws', 'aws', 'newline', 'spaced', 'extra-key', 'second-records', 'pretty'),
   })
   .map(({ records, layout }) => {
     const body = records.join(',');
@@ -140,6 +140,9 @@ const document = fc
         return `{"Records":[${records.join(', ')}]}`;
       case 'extra-key':
         return `{"Records":[${body}],"Records":[]}`;
+      case 'second-records':
+        // A second Records array whose last element looks like a clean record: JSON.parse keeps only this one.
+        return `{"Records":[${body}],"Records":[{},{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}]}`;
       default:
         return JSON.stringify(JSON.parse(`{"Records":[${body}]}`), null, 2);
     }

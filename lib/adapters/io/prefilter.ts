@@ -13,7 +13,7 @@
  *
  * Why the byte search is sound:
  *  - The document must be CloudTrail's own layout: `{"Records":[` then records each starting `{"eventVersion":"`,
- *    separated by `,`, then `]}` (trailing whitespace allowed), with the key `"Records"` nowhere else. In valid
+ *    separated by `,`, then `]}` (trailing whitespace allowed). In valid
  *    JSON, the bytes `{"eventVersion":"` always open an object (a `"` right after `{` cannot be inside a string),
  *    so they cut the array into its records unless a record nests such an object; a cut in the wrong place leaves
  *    a piece that is not one object, which the checks below or JSON.parse reject (then the caller parses it all).
@@ -21,8 +21,8 @@
  *    with `\u` escapes: a piece containing those bytes or `\u` is always parsed.
  *  - A piece counted as `other-service` must show, as its first keys and without whitespace, `eventVersion`,
  *    `userIdentity` (an object at most three levels deep), `eventTime` (a valid time), `eventSource` and `eventName`
- *    (non-empty), with no escape in any string of these, and neither eventTime, eventName nor userIdentity may occur
- *    again later in the piece (JSON.parse keeps the last of duplicate keys). Anything else is parsed alone.
+ *    (non-empty), with no escape in any string of these, and neither eventTime, eventName, userIdentity nor Records
+ *    may occur again later in the piece (JSON.parse keeps the last of duplicate keys). Anything else is parsed alone.
  *
  * Known limit (counts only, never detection): a record that nests, inside its own values, an object which itself
  * passes these checks (a forged record header) is counted as two `other-service` records instead of one.
@@ -50,11 +50,12 @@ const HEADER =
 /**
  * Keys whose later duplicate would change the full path's verdict (JSON.parse keeps the last): a different
  * eventTime, eventName or userIdentity. (A later eventSource could only matter if it named Secrets Manager, which
- * makes the piece a candidate anyway.) Nested keys of these names also match: the piece is then simply parsed.
+ * makes the piece a candidate anyway.) Also `Records`: a second top-level Records key, which would replace the whole
+ * array, can only follow the first array's end, so it lies in a piece after a header (a candidate piece holding it
+ * is not one object and fails JSON.parse). Nested keys of these names also match: the piece is then simply parsed.
  */
-const LATER_KEY = /"(?:eventTime|eventName|userIdentity)"\s*:/g;
+const LATER_KEY = /"(?:eventTime|eventName|userIdentity|Records)"\s*:/g;
 
-const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;
@@ -107,18 +108,6 @@ function isOtherService(text: string, start: number, end: number): boolean {
   return later === null || later.index >= end;
 }
 
-/**
- * Whether `"Records"` occurs after the document's first key (JSON.parse would keep a second one). Searched as
- * `Records"` then checked for the opening quote: a needle that starts with `"` is far slower to find, because
- * quotes are everywhere in JSON.
- */
-function hasSecondRecordsKey(text: string): boolean {
-  for (let at = text.indexOf('Records"', 3); at !== -1; at = text.indexOf('Records"', at + 8)) {
-    if (text.charCodeAt(at - 1) === QUOTE) return true;
-  }
-  return false;
-}
-
 /** Next index of `needle` at or after `from`, or Infinity when there is none (so comparisons need no -1 case). */
 function nextAt(text: string, needle: string, from: number): number {
   const at = text.indexOf(needle, from);
@@ -138,7 +127,6 @@ export function prefilterDocument(data: Buffer): Prefiltered | undefined {
   if (text.charCodeAt(end - 1) !== CLOSE_BRACE || text.charCodeAt(end - 2) !== CLOSE_BRACKET) return undefined;
   const bodyEnd = end - 2;
   if (text.charCodeAt(bodyEnd - 1) !== CLOSE_BRACE) return undefined;
-  if (hasSecondRecordsKey(text)) return undefined;
 
   const records: unknown[] = [];
   let otherService = 0;
