@@ -67,6 +67,8 @@ class ReadPool {
       const worker = new Worker(script, { workerData: { [WORKER_FLAG]: true } });
       worker.on('message', (reply: Reply) => this.done(worker, reply));
       worker.on('error', () => this.lost(worker));
+      // An exit we did not ask for (close() removes the workers first) must not leave reads waiting for ever.
+      worker.on('exit', () => this.lost(worker));
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -109,7 +111,9 @@ class ReadPool {
 
   /** A worker died (it never should): its reads are redone here, the others carry on. */
   private lost(worker: Worker): void {
-    this.workers.splice(this.workers.indexOf(worker), 1);
+    const index = this.workers.indexOf(worker);
+    if (index === -1) return;
+    this.workers.splice(index, 1);
     const at = this.idle.indexOf(worker);
     if (at !== -1) this.idle.splice(at, 1);
     // Which request it held is unknown from the event: redo every pending read no live worker is serving.
@@ -121,7 +125,8 @@ class ReadPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
