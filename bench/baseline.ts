@@ -1,7 +1,9 @@
 /**
- * The replay baseline, run as a child process: read every .json.gz file under the given directories exactly as
- * `rsr replay` reads a CloudTrail file (read whole, gunzip, JSON.parse) and count the records — no detection at all.
- * Prints one JSON line {records, files} on stdout.
+ * The replay baselines, run as a child process over every .json.gz file under the given directories, with no
+ * detection at all. Prints one JSON line {records, files, hits} on stdout.
+ *  - default: read whole, gunzip, JSON.parse and count the records (what a full-parse replay must at least do);
+ *  - `--floor`: read whole, gunzip and count the byte occurrences of the Secrets Manager event source — the least
+ *    any replay that looks at every file must do (records are not counted, so `records` is 0).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +19,21 @@ function files(dir: string): string[] {
   return out;
 }
 
+const floor = process.argv.includes('--floor');
+const MARKER = Buffer.from('"eventSource":"secretsmanager.amazonaws.com"');
 let records = 0;
 let count = 0;
-for (const dir of process.argv.slice(2)) {
+let hits = 0;
+for (const dir of process.argv.slice(2).filter((a) => a !== '--floor')) {
   for (const path of files(dir)) {
-    const doc = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as { Records?: unknown[] };
-    records += doc.Records?.length ?? 0;
+    const data = gunzipSync(readFileSync(path));
+    if (floor) {
+      for (let at = data.indexOf(MARKER); at !== -1; at = data.indexOf(MARKER, at + MARKER.length)) hits++;
+    } else {
+      const doc = JSON.parse(data.toString('utf8')) as { Records?: unknown[] };
+      records += doc.Records?.length ?? 0;
+    }
     count += 1;
   }
 }
-process.stdout.write(`${JSON.stringify({ records, files: count })}\n`);
+process.stdout.write(`${JSON.stringify({ records, files: count, hits })}\n`);

@@ -1,8 +1,10 @@
 /**
- * Figure 1, replay throughput and peak memory: `rsr replay DIR --json` (the built CLI, as a user runs it) against a
- * baseline that only reads, gunzips and JSON.parses the same files (bench/baseline.ts), each in its own child
- * process, runs interleaved (baseline, rsr, baseline, rsr, … per dataset), median of the runs. Peak memory is the
- * child's VmHWM at exit (bench/peak-memory.ts, preloaded with -r).
+ * Figure 1, replay throughput and peak memory: `rsr replay DIR --json` and `rsr tune DIR --json` (the built CLI, as a
+ * user runs it) against two baselines over the same files (bench/baseline.ts): read + gunzip + JSON.parse, and the
+ * floor, read + gunzip + a byte search for the Secrets Manager event source. Each runs in its own child process,
+ * interleaved (baseline, floor, rsr replay, rsr tune, … per dataset), median of the runs. Peak memory is the child's
+ * VmHWM at exit (bench/peak-memory.ts, preloaded with -r). The alerts of `rsr replay` are compared with those of the
+ * full-parse path (readInputs + replay in this process), which is the reference.
  *
  * Two datasets with the same Secrets Manager traffic (identities, minutes, records: the same window state) and
  * 4× apart in total records show that memory follows the window state, not the number of records.
@@ -11,7 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readInputs } from '../lib/adapters/io/read';
+import { loadConfig } from '../lib/config/load';
+import { replay } from '../lib/usecases/replay';
 import { type Dataset, type DatasetSpec, generateDataset } from './generate';
+import { generateMixed } from './generate-mixed';
 import { median, msSince } from './stats';
 
 export interface ProcessRun {
@@ -25,11 +31,21 @@ export interface ProcessRun {
 export interface ReplayPoint {
   readonly dataset: Omit<Dataset, 'dir'>;
   readonly baseline: ProcessRun[];
+  readonly floor: ProcessRun[];
   readonly rsr: ProcessRun[];
+  readonly tune: ProcessRun[];
   readonly baselineRecordsPerSec: number;
   readonly rsrRecordsPerSec: number;
   /** rsr records/s over baseline records/s, from the medians. */
   readonly ratio: number;
+  /** rsr records/s over the floor's records/s (gunzip + byte search), from the medians. */
+  readonly floorRatio: number;
+  readonly floorRecordsPerSec: number;
+  /** The same two ratios for `rsr tune`. */
+  readonly tuneRatio: number;
+  readonly tuneFloorRatio: number;
+  /** `rsr replay` printed exactly the reference's alerts and summaries (full parse, in process). */
+  readonly sameAlertsAsFullParse: boolean;
   /** The same ratio per interleaved pair (spread shows the noise). */
   readonly pairRatios: number[];
   readonly baselinePeakRssMB: number;
@@ -82,6 +98,17 @@ function measured(
 
 const MB = 1024 * 1024;
 
+/** What `rsr replay --json` prints on stdout, computed by the full-parse path (read.ts + replay) in this process. */
+export async function fullParseAlerts(dir: string): Promise<string> {
+  const items = readInputs([dir], {
+    onError: (e) => {
+      throw e;
+    },
+  });
+  const result = await replay(items, loadConfig({}, {}));
+  return result.notifications.map((n) => `${JSON.stringify(n)}\n`).join('');
+}
+
 export async function benchReplay(options: ReplayOptions): Promise<ReplayPoint[]> {
   const datasets: Dataset[] = [];
   for (const spec of options.specs) {
@@ -97,7 +124,10 @@ export async function benchReplay(options: ReplayOptions): Promise<ReplayPoint[]
   const cli = options.cli;
   const runs = datasets.map(() => ({
     baseline: [] as ProcessRun[],
+    floor: [] as ProcessRun[],
     rsr: [] as ProcessRun[],
+    tune: [] as ProcessRun[],
+    reference: '',
     out: '',
     err: '',
     liveHeapBytes: 0,
@@ -120,15 +150,21 @@ export async function benchReplay(options: ReplayOptions): Promise<ReplayPoint[]
         const counted = (JSON.parse(base.stdout) as { records: number }).records;
         if (counted !== d.records) throw new Error(`baseline read ${counted} records, expected ${d.records}`);
         slot.baseline.push(base.run);
+        slot.floor.push(measured(['-r', preload, baselineScript, d.dir, '--floor'], options.root).run);
         const rsr = measured(['-r', preload, cli, 'replay', d.dir, '--json'], options.root);
         slot.rsr.push(rsr.run);
+        slot.tune.push(measured(['-r', preload, cli, 'tune', d.dir, '--json'], options.root).run);
         slot.out = rsr.stdout;
         slot.err = rsr.stderr;
         options.log(
           `replay ${d.records}: baseline ${base.run.ms.toFixed(0)} ms, rsr ${rsr.run.ms.toFixed(0)} ms ` +
-            `(${((base.run.ms / rsr.run.ms) * 100).toFixed(0)} %)`,
+            `(${((base.run.ms / rsr.run.ms) * 100).toFixed(0)} %), floor ${(slot.floor.at(-1) as ProcessRun).ms.toFixed(0)} ms, ` +
+            `tune ${(slot.tune.at(-1) as ProcessRun).ms.toFixed(0)} ms`,
         );
       }
+    }
+    for (const [i, d] of datasets.entries()) {
+      (runs[i] as (typeof runs)[number]).reference = await fullParseAlerts(d.dir);
     }
     // One untimed run per dataset for the live heap (its forced collections slow the process down).
     for (const [i, d] of datasets.entries()) {
@@ -141,7 +177,9 @@ export async function benchReplay(options: ReplayOptions): Promise<ReplayPoint[]
   return datasets.map((d, i): ReplayPoint => {
     const slot = runs[i] as (typeof runs)[number];
     const baselineMs = median(slot.baseline.map((x) => x.ms));
+    const floorMs = median(slot.floor.map((x) => x.ms));
     const rsrMs = median(slot.rsr.map((x) => x.ms));
+    const tuneMs = median(slot.tune.map((x) => x.ms));
     const read = /records read\s+(\d+)/.exec(slot.err);
     const alerts = slot.out
       .split('\n')
@@ -151,10 +189,17 @@ export async function benchReplay(options: ReplayOptions): Promise<ReplayPoint[]
     return {
       dataset,
       baseline: slot.baseline,
+      floor: slot.floor,
       rsr: slot.rsr,
+      tune: slot.tune,
       baselineRecordsPerSec: d.records / (baselineMs / 1000),
       rsrRecordsPerSec: d.records / (rsrMs / 1000),
       ratio: baselineMs / rsrMs,
+      floorRatio: floorMs / rsrMs,
+      floorRecordsPerSec: d.records / (floorMs / 1000),
+      tuneRatio: baselineMs / tuneMs,
+      tuneFloorRatio: floorMs / tuneMs,
+      sameAlertsAsFullParse: slot.out === slot.reference,
       pairRatios: slot.baseline.map((b, k) => b.ms / (slot.rsr[k] as ProcessRun).ms),
       baselinePeakRssMB: median(slot.baseline.map((x) => x.peakRssBytes)) / MB,
       rsrPeakRssMB: median(slot.rsr.map((x) => x.peakRssBytes)) / MB,
@@ -164,4 +209,63 @@ export async function benchReplay(options: ReplayOptions): Promise<ReplayPoint[]
       expectedAlerts: d.spec.bursts,
     };
   });
+}
+
+export interface MixedPoint {
+  readonly records: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly baseline: ProcessRun[];
+  readonly rsr: ProcessRun[];
+  /** rsr records/s over the gunzip + JSON.parse baseline's, from the medians. */
+  readonly ratio: number;
+  readonly pairRatios: number[];
+  readonly alerts: number;
+  readonly sameAlertsAsFullParse: boolean;
+}
+
+/**
+ * The independent check: `rsr replay` against the gunzip + JSON.parse baseline on files from the second generator
+ * (bench/generate-mixed.ts), interleaved in the same run, and its alerts against the full-parse path's.
+ */
+export async function benchMixed(
+  options: Omit<ReplayOptions, 'specs' | 'keepData'> & { readonly records: number },
+): Promise<MixedPoint> {
+  const d = generateMixed(
+    { records: options.records, secretsShare: 0.03, bursts: 4, burstSecrets: 40, seed: 7 },
+    options.dataRoot,
+  );
+  options.log(`mixed: ${d.records} records in ${d.files} files, ${(d.bytes / MB).toFixed(0)} MB gzipped`);
+  const baselineScript = join(options.scriptsDir, 'baseline.js');
+  const preload = join(options.scriptsDir, 'peak-memory.js');
+  const baseline: ProcessRun[] = [];
+  const rsr: ProcessRun[] = [];
+  let out = '';
+  try {
+    for (let r = 0; r < options.runs; r++) {
+      baseline.push(measured(['-r', preload, baselineScript, d.dir], options.root).run);
+      const run = measured(['-r', preload, options.cli, 'replay', d.dir, '--json'], options.root);
+      rsr.push(run.run);
+      out = run.stdout;
+      options.log(
+        `mixed: baseline ${(baseline.at(-1) as ProcessRun).ms.toFixed(0)} ms, rsr ${run.run.ms.toFixed(0)} ms`,
+      );
+    }
+    const reference = await fullParseAlerts(d.dir);
+    const baselineMs = median(baseline.map((x) => x.ms));
+    const rsrMs = median(rsr.map((x) => x.ms));
+    return {
+      records: d.records,
+      files: d.files,
+      bytes: d.bytes,
+      baseline,
+      rsr,
+      ratio: baselineMs / rsrMs,
+      pairRatios: baseline.map((b, k) => b.ms / (rsr[k] as ProcessRun).ms),
+      alerts: out.split('\n').filter((l) => l.includes('"kind":"alert"')).length,
+      sameAlertsAsFullParse: out === reference,
+    };
+  } finally {
+    rmSync(d.dir, { recursive: true, force: true });
+  }
 }

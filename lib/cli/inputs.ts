@@ -1,15 +1,20 @@
-/** Input reading shared by the commands that read CloudTrail files (replay, tune): errors and the progress bar. */
+/** Input reading shared by the commands that read CloudTrail files (replay, tune): errors, workers, the progress bar. */
+import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
-import { countInputs, type InputItem, readInputs, type SkippedFile } from '../adapters/io/read';
-import type { InputError } from '../engine/errors';
+import type { Command } from 'commander';
+import { countInputs, type SkippedFile } from '../adapters/io/read';
+import { ConfigError, type InputError } from '../engine/errors';
+import type { ReplayItem } from '../usecases/replay';
+import { readInputsFast } from '../usecases/replay-workers';
 
 /** Show a progress bar only on a terminal and when the input is big enough for it to matter. */
 const PROGRESS_MIN_BYTES = 20 * 1024 * 1024;
 /** Skipped files named one by one on stderr; beyond this, only counted (a bucket dump may hold thousands). */
 const SKIPPED_FILES_SHOWN = 10;
+const MAX_WORKERS = 64;
 
 export interface CliInputs {
-  readonly items: AsyncGenerator<InputItem, void, undefined>;
+  readonly items: AsyncGenerator<ReplayItem, void, undefined>;
   /** Inputs that could not be read (already reported on stderr); the command exits 1 when there are any. */
   readonly errors: InputError[];
   /** Stops the progress bar, if one is shown; `received` records read: warns when nothing was read. */
@@ -54,7 +59,28 @@ export function skipReporter(paths: readonly string[]) {
   };
 }
 
-export async function openInputs(paths: readonly string[]): Promise<CliInputs> {
+export function addInputFlags(cmd: Command): Command {
+  return cmd.option(
+    '--workers <n>',
+    `threads reading files, 0 to read in the main thread (default: one per CPU, at most ${MAX_WORKERS})`,
+  );
+}
+
+function parseWorkers(raw: unknown): number {
+  if (raw === undefined) return Math.min(MAX_WORKERS, availableParallelism());
+  const text = String(raw).trim();
+  const n = Number(text);
+  if (text === '' || !Number.isInteger(n) || n < 0 || n > MAX_WORKERS) {
+    throw new ConfigError('--workers', raw, `an integer from 0 to ${MAX_WORKERS}`);
+  }
+  return n;
+}
+
+/** The bundled CLI (a .js file) can start workers on itself; running from TypeScript sources it reads in-thread. */
+const WORKER_SCRIPT = __filename.endsWith('.js') ? __filename : undefined;
+
+export async function openInputs(paths: readonly string[], opts: Record<string, unknown> = {}): Promise<CliInputs> {
+  const workers = parseWorkers(opts.workers);
   const errors: InputError[] = [];
   const onError = (e: InputError) => {
     errors.push(e);
@@ -73,11 +99,15 @@ export async function openInputs(paths: readonly string[]): Promise<CliInputs> {
     }
   }
   const report = skipReporter(paths);
-  const items = readInputs(paths, {
+  const items = readInputsFast(paths, {
     stdin: process.stdin,
     onError,
     onSkippedFile: report.onSkippedFile,
     onProgress: bar ? (done: number) => bar?.update(Math.floor(done / 1e6)) : undefined,
+    workers,
+    workerScript: WORKER_SCRIPT,
+    // Asked for explicitly: use them whatever the input size.
+    ...(opts.workers !== undefined ? { minWorkerBytes: 0 } : {}),
   });
   return {
     items,

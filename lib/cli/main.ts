@@ -1,4 +1,5 @@
 /** `rsr`: the command line. Exit statuses are in ./exit.ts. */
+import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { ConfigError, PublishError, StoreError } from '../engine/errors';
@@ -83,7 +84,8 @@ function missingModule(error: unknown): string | undefined {
   return /Cannot find module '([^']+)'/.exec(e.message)?.[1];
 }
 
-if (require.main === module) {
+// A read worker loads this same file (lib/usecases/replay-workers.ts): it must not run a command.
+if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

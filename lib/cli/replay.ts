@@ -4,6 +4,7 @@ import type { Notification } from '../engine/alert';
 import { replay } from '../usecases/replay';
 import { EXIT } from './exit';
 import { formatHeader, formatNotification, formatSummary } from './format';
+import { addInputFlags } from './inputs';
 import { readMutesFile } from './mutes';
 import { addDetectionFlags, detectionConfig } from './options';
 import { addSourceFlags, openSource } from './sources';
@@ -11,12 +12,14 @@ import { addSourceFlags, openSource } from './sources';
 export function registerReplay(program: Command): void {
   addSourceFlags(
     addDetectionFlags(
-      program
-        .command('replay')
-        .description(
-          'run the detector over CloudTrail log files (.json, .json.gz, JSON Lines, EventBridge events; - for stdin)',
-        )
-        .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
+      addInputFlags(
+        program
+          .command('replay')
+          .description(
+            'run the detector over CloudTrail log files (.json, .json.gz, JSON Lines, EventBridge events; - for stdin)',
+          )
+          .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
+      ),
     ),
   )
     .option(

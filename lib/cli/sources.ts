@@ -256,7 +256,7 @@ export async function openSource(
   if (opts.athena === true) return openAthena(config, opts);
   if (paths.length === 0)
     throw new ConfigError('paths', '', 'files or directories, - for stdin, --from-cloudtrail or --athena');
-  return openInputs(paths);
+  return openInputs(paths, opts);
 }
 
 /** `rsr athena-sql`: prints the candidate query (UNLOAD when --athena-output is given), to run or review by hand. */

@@ -10,6 +10,7 @@ import { ConfigError } from '../engine/errors';
 import { type KeyReport, type TuneReport, tune } from '../usecases/tune';
 import { EXIT } from './exit';
 import { inert, windowText } from './format';
+import { addInputFlags } from './inputs';
 import { addDetectionFlags, detectionConfig } from './options';
 import { addSourceFlags, openSource } from './sources';
 import { renderTuneHtml, safeJson } from './tune-html';
@@ -152,12 +153,14 @@ export function formatTune(report: TuneReport, top = DEFAULT_TOP, unreadableInpu
 export function registerTune(program: Command): void {
   addSourceFlags(
     addDetectionFlags(
-      program
-        .command('tune')
-        .description(
-          'show how loud each identity has been in CloudTrail history: peaks, alerts per threshold, suggested exceptions',
-        )
-        .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
+      addInputFlags(
+        program
+          .command('tune')
+          .description(
+            'show how loud each identity has been in CloudTrail history: peaks, alerts per threshold, suggested exceptions',
+          )
+          .argument('[paths...]', 'files or directories (recursive), or - for stdin'),
+      ),
     ),
   )
     .option('--json', 'print one JSON document (schema in docs/TUNING.md) on stdout instead of the tables')

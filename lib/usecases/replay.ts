@@ -16,7 +16,8 @@ import type { SkipReason } from '../engine/event';
 import type { Mute } from '../engine/ports';
 import { BUCKET_MS, bucketsPerWindow } from '../engine/window';
 
-export type ReplayItem = { readonly record: unknown } | { readonly skip: SkipReason };
+/** A record to prepare, or skipped input: `count` pieces (default 1) skipped for the same reason without parsing. */
+export type ReplayItem = { readonly record: unknown } | { readonly skip: SkipReason; readonly count?: number };
 
 export interface ReplayResult {
   readonly stats: IngestStats;
@@ -51,11 +52,13 @@ export async function countRecords(
   let firstEvent: number | undefined;
   let lastEvent: number | undefined;
   for await (const item of items) {
-    stats.received++;
     if ('skip' in item) {
-      stats.skipped[item.skip]++;
+      const n = item.count ?? 1;
+      stats.received += n;
+      stats.skipped[item.skip] += n;
       continue;
     }
+    stats.received++;
     const p = detector.prepare(item.record);
     for (const signal of p.signals) {
       stats.signals++;
