@@ -7,7 +7,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { SnsPublisher } from '../../lib/adapters/notify/sns';
 import { DynamoDbWindowStore } from '../../lib/adapters/store/dynamodb';
 import { createTelemetry } from '../../lib/adapters/telemetry';
@@ -21,7 +20,10 @@ const config = loadConfig(process.env);
 const telemetry = createTelemetry('rsr-ingest', config.logLevel);
 const dynamodb = new DynamoDBClient({});
 const store = new DynamoDbWindowStore(dynamodb, { tableName: config.tableName });
-const detector = withParameterExceptions(config, () => new SSMClient({})).then((c) => new Detector(c));
+// The SSM client module is loaded only when EXCEPTIONS_PARAMETER is set (lib/config/resolve.ts): not at every init.
+const detector = withParameterExceptions(config, () =>
+  import('../../lib/config/ssm').then(({ SSMClient }) => new SSMClient({})),
+).then((c) => new Detector(c));
 // Off with SECURITY_HUB=true: the fast path publishes to SNS only, and every alert must then become a finding.
 const fastPath: FastPathDeps | undefined =
   config.fastPath && config.topicArn !== undefined && !config.securityHub
