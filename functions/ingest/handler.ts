@@ -2,8 +2,8 @@
  * Ingest Lambda: EventBridge "AWS API Call via CloudTrail" events (or an SQS batch of them) -> window counters.
  * Wiring only; the logic is lib/usecases/ingest.ts. Configuration is validated at cold start (a bad variable fails
  * the init with its name, value and what is accepted); SDK clients are built once per container.
- * With TOPIC_ARN set, FAST_PATH not false and SECURITY_HUB not true, a key this container sees cross is evaluated and alerted right away
- * (lib/engine/fast-path.ts); the scheduled evaluator stays the safety net.
+ * With TOPIC_ARN set, FAST_PATH not false and SECURITY_HUB not true, a key whose crossing this container's store writes
+ * reveal is evaluated and alerted right away (lib/engine/fast-path.ts); the scheduled evaluator stays the safety net.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -13,7 +13,7 @@ import { createTelemetry } from '../../lib/adapters/telemetry';
 import { loadConfig } from '../../lib/config/load';
 import { withParameterExceptions } from '../../lib/config/resolve';
 import { Detector } from '../../lib/engine/detector';
-import { FastPathTracker } from '../../lib/engine/fast-path';
+import { QuietKeys } from '../../lib/engine/fast-path';
 import { type FastPathDeps, handleIngest } from '../../lib/usecases/ingest';
 
 const config = loadConfig(process.env);
@@ -28,7 +28,7 @@ const detector = withParameterExceptions(config, () =>
 const fastPath: FastPathDeps | undefined =
   config.fastPath && config.topicArn !== undefined && !config.securityHub
     ? {
-        tracker: new FastPathTracker(config),
+        quiet: new QuietKeys(config),
         publisher: new SnsPublisher({
           client: new SNSClient({}),
           topicArn: config.topicArn,

@@ -30,10 +30,18 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../../../engine/errors';
+import {
+  type BucketAfterWrite,
+  type KeySummary,
+  summaryCrossed,
+  summaryRange,
+  summaryStep,
+} from '../../../engine/fast-path';
 import type {
   AlertClaim,
   BucketState,
   CountedEvent,
+  CrossingWatch,
   RecordOptions,
   RecordOutcome,
   WindowStore,
@@ -68,6 +76,10 @@ import {
   sideItemKey,
   str,
   stringOf,
+  summaryCountName,
+  summaryItemKey,
+  summaryOf,
+  summaryTokensName,
 } from './layout';
 import { advance, type BucketView, EMPTY_PAGE, NEW_BUCKET, pageSnapshot, planRecord, quietRepeat } from './plan';
 
@@ -153,6 +165,8 @@ export class DynamoDbWindowStore implements WindowStore {
   private readonly views = new Map<string, BucketView>();
   private readonly lookBackReuseMs: number;
   private readonly pageBytes: number;
+  /** key -> its summary as this container's last summary write returned it (lib/engine/fast-path.ts). */
+  private readonly summaries = new Map<string, { summary: KeySummary; expiresAt: number }>();
   /** The pages the last activeKeys call read, for readBuckets of the same evaluation. */
   private lookBack: { from: number; to: number; now: number; readAt: number; pages: PagesByKey } | undefined;
 
@@ -186,16 +200,64 @@ export class DynamoDbWindowStore implements WindowStore {
     return outcomes;
   }
 
-  private async recordOne(e: CountedEvent, { saturation, now }: RecordOptions): Promise<RecordOutcome> {
+  private async recordOne(e: CountedEvent, options: RecordOptions): Promise<RecordOutcome> {
+    const watch = options.watch?.watches(e) ? options.watch : undefined;
+    const outcome = await this.countOne(e, options, watch);
+    if (outcome.after && watch) await this.watchCrossing(e, outcome.after, options.now, watch);
+    return outcome.outcome;
+  }
+
+  /**
+   * The fast path's step after a counted write (lib/engine/fast-path.ts): the bucket alone, or the key's summary
+   * updated with what the write returned, says whether a window now reaches the threshold.
+   */
+  private async watchCrossing(e: CountedEvent, after: BucketAfterWrite, now: number, watch: CrossingWatch) {
+    const settings = watch.settings;
+    const { from } = summaryRange(now, settings);
+    const cached = this.summaries.get(e.key);
+    const warm = cached !== undefined && [...cached.summary.keys()].some((b) => b >= from);
+    const step = summaryStep(after, warm, settings);
+    if (step === 'crossed') watch.crossed(e.key);
+    if (step !== 'write') return;
+    const x = new Expression();
+    x.add(summaryCountName(after.bucket), { NS: [String(after.events)] });
+    if (settings.count !== 'events' && after.tokens.size > 0) {
+      x.add(summaryTokensName(after.bucket), { SS: [...after.tokens] });
+    }
+    // Minutes no window can use any more are dropped, so the item stays a few hundred bytes (one write unit).
+    for (const b of cached?.summary.keys() ?? []) {
+      if (b >= from || b === after.bucket) continue;
+      x.remove(summaryCountName(b));
+      x.remove(summaryTokensName(b));
+    }
+    const expiresAt = Math.max(e.expiresAt, cached?.expiresAt ?? 0);
+    x.set(A.exp, num(expiresAt));
+    const written = await this.update('record', { ...x.input(this.table, summaryItemKey(e.key)), ReturnValues: 'ALL_NEW' });
+    if (written === CONDITION_FAILED) return; // no condition is set: cannot happen
+    const summary = summaryOf(written);
+    this.summaries.delete(e.key);
+    this.summaries.set(e.key, { summary, expiresAt });
+    if (this.summaries.size > this.cacheSize) {
+      const oldest = this.summaries.keys().next().value;
+      if (oldest !== undefined) this.summaries.delete(oldest);
+    }
+    if (summaryCrossed(summary, now, settings)) watch.crossed(e.key);
+  }
+
+  private async countOne(
+    e: CountedEvent,
+    { saturation, now }: RecordOptions,
+    watch: CrossingWatch | undefined,
+  ): Promise<{ outcome: RecordOutcome; after?: BucketAfterWrite }> {
     if (e.key.includes(PAGE_SEPARATOR)) {
       throw new StoreError('record', { cause: new RangeError('a grouping key may not contain U+001F') });
     }
     const cacheKey = `${e.bucket}\u0000${e.key}`;
     let view = this.views.get(cacheKey) ?? NEW_BUCKET;
-    if (view.open.saturated) return 'saturated'; // the per-container short-circuit: no call at all
+    if (view.open.saturated) return { outcome: 'saturated' }; // the per-container short-circuit: no call at all
     const id = idDigest(e.eventId);
-    if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate'; // ids are never forgotten
-    if (quietRepeat(e, view, saturation)) return 'counted';
+    if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return { outcome: 'duplicate' }; // ids are never forgotten
+    if (quietRepeat(e, view, saturation)) return { outcome: 'counted' };
     const spilled = new Set<string>();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const plan = planRecord(e, id, view, saturation, this.pageBytes);
@@ -209,16 +271,23 @@ export class DynamoDbWindowStore implements WindowStore {
         ReturnValues: 'ALL_NEW',
       });
       if (written !== CONDITION_FAILED) {
-        this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
-        return 'counted';
+        const next = advance(view, view.page, pageSnapshot(written));
+        this.remember(cacheKey, next, now);
+        // Exact at this write: frozen pages never change, and `written` is the open page right after it.
+        const after = watch && {
+          bucket: e.bucket,
+          events: next.frozen.events + next.open.events,
+          tokens: new Set([...next.frozen.values, ...next.open.values]),
+        };
+        return { outcome: 'counted', after };
       }
       // A true duplicate or saturation, a page frozen meanwhile, or a stale view: read the bucket and decide.
       // Repeated conflicts mean several writers on one hot bucket: back off a little, with jitter.
       if (attempt > 0) await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
       view = await this.refresh(e.key, e.bucket, view);
       this.remember(cacheKey, view, now);
-      if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate';
-      if (view.open.saturated) return 'saturated';
+      if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return { outcome: 'duplicate' };
+      if (view.open.saturated) return { outcome: 'saturated' };
     }
     throw new StoreError('record', { cause: new Error(`no stable view after ${MAX_ATTEMPTS} attempts`) });
   }
