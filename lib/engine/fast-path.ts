@@ -21,7 +21,9 @@
  *    the store as in a scheduled run, so the fast path can cost reads but never alert a key the slow path would not.
  *  - No miss: if, once all writes have landed, a window reaches THRESHOLD counting every bucket that holds two or more
  *    events or whose single event was summarised, then some writer was told "crossed": the one whose bucket or
- *    summary write made the store show it (with several in flight, one of those writers).
+ *    summary write made the summary show it (with several in flight, one of those writers). With one container,
+ *    that is exactly the event at which those buckets first cross — the crossing event itself in every burst whose
+ *    window does not need a single-event minute written while the container was cold.
  *  - Not covered: a crossing whose window needs a minute holding one single event written by a container without a
  *    warm summary of the key. That is the price of one write per event for quiet keys; the next event of the key
  *    (in that minute, or any event while the window lasts) or the scheduled evaluator alerts it.
@@ -58,8 +60,19 @@ export type SummaryStep = 'crossed' | 'write' | 'skip';
 const measureOf = (b: { events: number; tokens: ReadonlySet<string> }, settings: FastPathSettings): number =>
   settings.count === 'events' ? b.events : b.tokens.size;
 
-/** The step after a bucket write; `warm`: the container holds a summary of the key within the look-back. */
-export function summaryStep(after: BucketAfterWrite, warm: boolean, settings: FastPathSettings): SummaryStep {
+/**
+ * The step after a bucket write at `now`; `warm`: the container holds a summary of the key within the look-back. A
+ * bucket outside every window an evaluation at `now` reads (a late event past the look-back, or a clock ahead of
+ * ours) cannot make one cross now: skipped, the scheduled evaluator judges it.
+ */
+export function summaryStep(
+  after: BucketAfterWrite,
+  warm: boolean,
+  now: number,
+  settings: FastPathSettings,
+): SummaryStep {
+  const { from, to } = summaryRange(now, settings);
+  if (after.bucket < from || after.bucket > to) return 'skip';
   if (measureOf(after, settings) >= settings.threshold) return 'crossed';
   if (after.events <= 1 && !warm) return 'skip';
   return 'write';

@@ -216,7 +216,7 @@ export class DynamoDbWindowStore implements WindowStore {
     const { from } = summaryRange(now, settings);
     const cached = this.summaries.get(e.key);
     const warm = cached !== undefined && [...cached.summary.keys()].some((b) => b >= from);
-    const step = summaryStep(after, warm, settings);
+    const step = summaryStep(after, warm, now, settings);
     if (step === 'crossed') watch.crossed(e.key);
     if (step !== 'write') return;
     const x = new Expression();
