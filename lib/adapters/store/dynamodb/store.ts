@@ -232,7 +232,10 @@ export class DynamoDbWindowStore implements WindowStore {
     }
     const expiresAt = Math.max(e.expiresAt, cached?.expiresAt ?? 0);
     x.set(A.exp, num(expiresAt));
-    const written = await this.update('record', { ...x.input(this.table, summaryItemKey(e.key)), ReturnValues: 'ALL_NEW' });
+    const written = await this.update('record', {
+      ...x.input(this.table, summaryItemKey(e.key)),
+      ReturnValues: 'ALL_NEW',
+    });
     if (written === CONDITION_FAILED) return; // no condition is set: cannot happen
     const summary = summaryOf(written);
     this.summaries.delete(e.key);
