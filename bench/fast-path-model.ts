@@ -7,6 +7,7 @@
  */
 import {
   type BucketAfterWrite,
+  bucketsToRead,
   type FastPathSettings,
   foldBucket,
   type KeySummary,
@@ -61,12 +62,32 @@ export class FastPathModel {
     return step === 'write' ? { crossed: false, pending: { container, after, now } } : { crossed: step === 'crossed' };
   }
 
-  /** The summary write of an in-flight event; whether its writer learned a crossing. */
+  /** Bucket items read back (billed read requests). */
+  reads = 0;
+
+  /**
+   * The summary write of an in-flight event, and when it leaves a window within reach, the read-back of the missing
+   * minutes and the write that folds them in; whether its writer learned a crossing.
+   */
   writeSummary(p: InFlight): boolean {
-    this.summary = foldBucket(this.summary, p.after);
-    this.cached[p.container] = this.summary;
-    this.writes++;
+    this.fold(p.container, p.after);
+    if (summaryCrossed(this.summary, p.now, this.settings)) return true;
+    const found: BucketAfterWrite[] = [];
+    for (const bucket of bucketsToRead(this.summary, p.now, this.settings)) {
+      this.reads++;
+      const b = this.buckets.get(bucket);
+      if (b && b.events > 0) found.push({ bucket, events: b.events, tokens: new Set(b.tokens) });
+    }
+    if (found.length === 0) return false;
+    for (const f of found) this.summary = foldBucket(this.summary, f);
+    this.fold(p.container, undefined);
     return summaryCrossed(this.summary, p.now, this.settings);
+  }
+
+  private fold(container: number, after: BucketAfterWrite | undefined): void {
+    if (after) this.summary = foldBucket(this.summary, after);
+    this.cached[container] = this.summary;
+    this.writes++;
   }
 
   /** Whether the buckets (the truth) hold a window ending in [now - L, now] at or above the threshold. */

@@ -342,19 +342,21 @@ export async function runBench(args: BenchOptions): Promise<BenchResults> {
           latency.maxMs <= 60_000 + latency.evaluatorMs + latency.ingestMs,
       ),
     });
-    const one = latency.fastPathOneContainer;
-    const two = latency.fastPathTwoContainers;
-    rows.push({
-      figure: '4 stretch: detection in the ingest path (fast path)',
-      measured:
-        `one container: p50 ${f(one.p50Ms / 1000, 2)} s, p95 ${f(one.p95Ms / 1000, 2)} s, max ${f(one.maxMs / 1000, 2)} s ` +
-        `(${one.atCrossing}/${latency.detected} at the crossing event; incl. ${f(latency.awsCallsMs / 1000, 2)} s ` +
-        `assumed AWS calls); two containers: ${two.viaFastPath}/${latency.detected} via fast path, ` +
-        `p50 ${f(two.p50Ms / 1000, 1)} s, p95 ${f(two.p95Ms / 1000, 1)} s`,
-      // Met for bursts one container sees; otherwise the scheduled evaluator's bound applies (the row above).
-      target: '≤ 2 s (bursts one container sees)',
-      met: judge(one.atCrossing === latency.detected && one.maxMs <= 2_000),
-    });
+    for (const fp of latency.fastPath) {
+      const where =
+        fp.path === 'direct'
+          ? `${fp.containers} container${fp.containers > 1 ? 's' : ''}, random dealing`
+          : `SQS buffer, ${f(fp.batchWindowMs / 1000, 0)} s batch window, ${fp.containers} containers`;
+      rows.push({
+        figure: `4 fast path (ingest), ${where}`,
+        measured:
+          `p50 ${f(fp.p50Ms / 1000, 2)} s, p99 ${f(fp.p99Ms / 1000, 2)} s, max ${f(fp.maxMs / 1000, 1)} s; ` +
+          `${fp.viaFastPath}/${latency.detected} via fast path, ${fp.atCrossing} at the crossing event ` +
+          `(protocol model; ingest ${latency.ingestMs} ms measured, ${latency.awsCallsMs} ms AWS calls modelled)`,
+        target: '≤ 2 s (p99)',
+        met: judge(fp.p99Ms <= 2_000),
+      });
+    }
   }
 
   // 5. Cold start.

@@ -11,7 +11,10 @@
  * To keep a quiet key's cost at one write per event, the first event of a bucket skips the summary unless its
  * container holds a recent summary of the key (it is "warm": some minute of the key had a second event lately);
  * the writer of the bucket's second event folds the first one in (it knows the count 2). A bucket that alone
- * reaches the threshold needs no summary: its writer knows already.
+ * reaches the threshold needs no summary: its writer knows already. Skipped single-event minutes are found again by
+ * reading: a summary write that leaves some window within reach of the threshold, counting each missing minute as one
+ * event, reads those minutes' bucket items and folds what they hold into the summary (bucketsToRead); so the cost of
+ * reading is paid only near the threshold.
  *
  * Invariants (test/engine/fast-path.property.test.ts, against a brute-force oracle, for any dealing of events over
  * any number of containers and any interleaving of their bucket and summary writes):
@@ -20,13 +23,13 @@
  *    triggers an evaluation of the key (runEvaluation with `identities`); the decision, claim and alertId come from
  *    the store as in a scheduled run, so the fast path can cost reads but never alert a key the slow path would not.
  *  - No miss: if, once all writes have landed, a window reaches THRESHOLD counting every bucket that holds two or more
- *    events or whose single event was summarised, then some writer was told "crossed": the one whose bucket or
- *    summary write made the summary show it (with several in flight, one of those writers). With one container,
- *    that is exactly the event at which those buckets first cross — the crossing event itself in every burst whose
- *    window does not need a single-event minute written while the container was cold.
- *  - Not covered: a crossing whose window needs a minute holding one single event written by a container without a
- *    warm summary of the key. That is the price of one write per event for quiet keys; the next event of the key
- *    (in that minute, or any event while the window lasts) or the scheduled evaluator alerts it.
+ *    events or whose single event was summarised or read back, then some writer was told "crossed" (with several
+ *    writes in flight, one of those writers). With one container (COUNT=events), the writer of the crossing event
+ *    itself is told whenever some minute of the look-back holds two events by then — for THRESHOLD above
+ *    WINDOW_MINUTES + 1, every crossing.
+ *  - Not covered: a crossing completed by a single-event minute whose writer holds no recent summary of the key (a
+ *    container that had not seen the key lately), when no later write of the key reads it back. That is the price of
+ *    one write per event for quiet keys; the key's next summary write, or the scheduled evaluator, alerts it.
  */
 import type { DetectionConfig } from './settings';
 import { BUCKET_MS, bucketsPerWindow } from './window';
@@ -100,6 +103,36 @@ export function summaryCrossed(summary: KeySummary, now: number, settings: FastP
     if ((settings.count === 'events' ? events : tokens.size) >= settings.threshold) return true;
   }
   return false;
+}
+
+/**
+ * Buckets to read back after a summary write that did not cross: those missing from the summary in every window that
+ * could still reach the threshold if each of them held one event (a single-event minute whose cold writer skipped the
+ * summary; a missing minute with two or more events has a writer whose own summary write is still to land, and that
+ * writer will be told). Under COUNT=distinct-secrets each is taken as one token: a heuristic there, since one
+ * BatchGetSecretValue event can carry several. Empty for a key far from the threshold, so quiet keys read nothing.
+ */
+export function bucketsToRead(summary: KeySummary, now: number, settings: FastPathSettings): number[] {
+  const width = bucketsPerWindow(settings);
+  const { to } = summaryRange(now, settings);
+  const out = new Set<number>();
+  for (let end = to - settings.latenessMinutes; end <= to; end++) {
+    let events = 0;
+    const tokens = new Set<string>();
+    const missing: number[] = [];
+    for (let b = end - width + 1; b <= end; b++) {
+      const m = summary.get(b);
+      if (!m) {
+        missing.push(b);
+        continue;
+      }
+      events += m.events;
+      for (const t of m.tokens) tokens.add(t);
+    }
+    const measure = settings.count === 'events' ? events : tokens.size;
+    if (missing.length > 0 && measure + missing.length >= settings.threshold) for (const b of missing) out.add(b);
+  }
+  return [...out].sort((a, b) => a - b);
 }
 
 /** Merges one bucket into a summary the way the store's update does (maximum of counts, union of tokens). */

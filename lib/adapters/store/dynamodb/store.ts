@@ -32,6 +32,7 @@ import {
 import { StoreError } from '../../../engine/errors';
 import {
   type BucketAfterWrite,
+  bucketsToRead,
   type KeySummary,
   summaryCrossed,
   summaryRange,
@@ -219,32 +220,66 @@ export class DynamoDbWindowStore implements WindowStore {
     const step = summaryStep(after, warm, now, settings);
     if (step === 'crossed') watch.crossed(e.key);
     if (step !== 'write') return;
+    const expiresAt = Math.max(e.expiresAt, cached?.expiresAt ?? 0);
+    let summary = await this.writeSummary(e.key, [after], cached?.summary, from, expiresAt, settings.count);
+    if (summaryCrossed(summary, now, settings)) return watch.crossed(e.key);
+    // Near the threshold: read back the minutes missing from the summary (single events written by containers
+    // without a recent summary) and fold what they hold in. Page 1 is enough: a minute with more pages has many
+    // events, so its second event's writer has summarised it (or is about to, and will be told).
+    const missing = bucketsToRead(summary, now, settings);
+    if (missing.length === 0) return;
+    const items = await this.batchGet(
+      'record',
+      missing.map((b) => bucketItemKey(e.key, b)),
+      true,
+    );
+    const found: BucketAfterWrite[] = [];
+    for (const b of missing) {
+      const item = items.get(itemId(bucketItemKey(e.key, b)));
+      const events = numberOf(item?.[A.events]) ?? 0;
+      if (item && events > 0 && isLive(item, now)) {
+        found.push({ bucket: b, events, tokens: new Set(item[A.values]?.SS ?? []) });
+      }
+    }
+    if (found.length === 0) return;
+    summary = await this.writeSummary(e.key, found, summary, from, expiresAt, settings.count);
+    if (summaryCrossed(summary, now, settings)) watch.crossed(e.key);
+  }
+
+  /** Folds `minutes` into the key's summary item (largest counts, token union); returns the summary after it. */
+  private async writeSummary(
+    key: string,
+    minutes: readonly BucketAfterWrite[],
+    known: KeySummary | undefined,
+    from: number,
+    expiresAt: number,
+    count: CrossingWatch['settings']['count'],
+  ): Promise<KeySummary> {
     const x = new Expression();
-    x.add(summaryCountName(after.bucket), { NS: [String(after.events)] });
-    if (settings.count !== 'events' && after.tokens.size > 0) {
-      x.add(summaryTokensName(after.bucket), { SS: [...after.tokens] });
+    for (const m of minutes) {
+      x.add(summaryCountName(m.bucket), { NS: [String(m.events)] });
+      if (count !== 'events' && m.tokens.size > 0) x.add(summaryTokensName(m.bucket), { SS: [...m.tokens] });
     }
     // Minutes no window can use any more are dropped, so the item stays a few hundred bytes (one write unit).
-    for (const b of cached?.summary.keys() ?? []) {
-      if (b >= from || b === after.bucket) continue;
+    for (const b of known?.keys() ?? []) {
+      if (b >= from) continue;
       x.remove(summaryCountName(b));
       x.remove(summaryTokensName(b));
     }
-    const expiresAt = Math.max(e.expiresAt, cached?.expiresAt ?? 0);
     x.set(A.exp, num(expiresAt));
     const written = await this.update('record', {
-      ...x.input(this.table, summaryItemKey(e.key)),
+      ...x.input(this.table, summaryItemKey(key)),
       ReturnValues: 'ALL_NEW',
     });
-    if (written === CONDITION_FAILED) return; // no condition is set: cannot happen
-    const summary = summaryOf(written);
-    this.summaries.delete(e.key);
-    this.summaries.set(e.key, { summary, expiresAt });
+    // No condition is set, so the update cannot fail on one.
+    const summary: KeySummary = written === CONDITION_FAILED ? (known ?? new Map()) : summaryOf(written);
+    this.summaries.delete(key);
+    this.summaries.set(key, { summary, expiresAt });
     if (this.summaries.size > this.cacheSize) {
       const oldest = this.summaries.keys().next().value;
       if (oldest !== undefined) this.summaries.delete(oldest);
     }
-    if (summaryCrossed(summary, now, settings)) watch.crossed(e.key);
+    return summary;
   }
 
   private async countOne(
