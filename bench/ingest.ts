@@ -6,6 +6,8 @@
  *
  * Shapes: (a) 1 000 identities at one event a minute each, (b) one identity at 5 000 events a minute enumerating
  * 500 secrets, in one container and dealt round-robin over four containers (each with its own view of the bucket).
+ * (c) 100 identities at three events a minute each (below the threshold), dealt at random over four containers: the
+ * price of the fast path's summary for keys whose minutes hold more than one event.
  * The ingest fast path is on (as deployed with a topic), so its summary writes, read-backs and the evaluation of a
  * crossing key are billed with the counting.
  *
@@ -83,6 +85,7 @@ async function run(
   description: string,
   containers: number,
   invocations: readonly Invocation[],
+  fastPathOn = true,
 ): Promise<IngestShape> {
   const client: DynamoDBClient = dynamo.client();
   const writes = meterWrites(client);
@@ -101,7 +104,7 @@ async function run(
   let saturated = 0;
   for (const inv of invocations) {
     const store = stores[inv.container] as DynamoDbWindowStore;
-    const fastPath = fastPaths[inv.container];
+    const fastPath = fastPathOn ? fastPaths[inv.container] : undefined;
     const networkBefore = network.ms;
     const start = process.hrtime.bigint();
     const stats = await handleIngest(inv.event, { detector, store, telemetry, fastPath }, inv.now);
@@ -152,6 +155,29 @@ function wide(identities: number, minutes: number): Invocation[] {
         now: t + ARRIVAL_DELAY_MS,
         container: 0,
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * (c) keys at a moderate steady rate, below the threshold: `identities` callers, `perMinute` reads a minute each,
+ * dealt at random over `containers`. Their minutes hold two or more events, so the fast path keeps their summaries.
+ */
+function steady(identities: number, perMinute: number, minutes: number, containers: number): Invocation[] {
+  const rng = new Rng('ingest-steady');
+  const callers: Principal[] = Array.from({ length: identities }, (_, i) => principal(rng, `steady-${i}`));
+  const out: Invocation[] = [];
+  for (let m = 0; m < minutes; m++) {
+    for (let k = 0; k < perMinute; k++) {
+      for (const [i, who] of callers.entries()) {
+        const t = T0 + m * 60_000 + Math.floor(((k * identities + i) * 60_000) / (identities * perMinute));
+        out.push({
+          event: eventBridgeEnvelope(rng, secretRead(rng, t, who, (i + k) % 480), t, who.region),
+          now: t + ARRIVAL_DELAY_MS,
+          container: rng.int(0, containers - 1),
+        });
+      }
     }
   }
   return out;
@@ -223,5 +249,26 @@ export async function benchIngest(dynamo: LocalDynamo, options: IngestOptions): 
   const hotText = `1 identity × ${hotEvents} events/min over 500 secrets`;
   add(await run(dynamo, 'hot', `${hotText}, one container`, 1, hot(hotEvents, 500, 1)));
   add(await run(dynamo, 'hot4', `${hotText}, four containers`, 4, hot(hotEvents, 500, 4)));
+  const steadyIdentities = Math.max(1, Math.round(identities / 10));
+  add(
+    await run(
+      dynamo,
+      'steady',
+      `${steadyIdentities} identities × 3 events/min, 2 min, random over four containers`,
+      4,
+      steady(steadyIdentities, 3, 2, 4),
+    ),
+  );
+  // The same without the fast path: what the summary adds, apart from stale views and value texts.
+  add(
+    await run(
+      dynamo,
+      'steady-nofast',
+      `${steadyIdentities} identities × 3 events/min, 2 min, random over four containers, fast path off`,
+      4,
+      steady(steadyIdentities, 3, 2, 4),
+      false,
+    ),
+  );
   return shapes;
 }

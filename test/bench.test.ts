@@ -57,7 +57,7 @@ test('the benchmark smoke run measures every section and writes a complete resul
     [1_500, 1],
     [6_000, 1],
   ]);
-  expect(written.ingest?.shapes.map((s) => s.name)).toEqual(['wide', 'hot', 'hot4']);
+  expect(written.ingest?.shapes.map((s) => s.name)).toEqual(['wide', 'hot', 'hot4', 'steady', 'steady-nofast']);
   expect(written.ingest?.shapes[0]?.writeUnitsPerEvent).toBe(1);
   expect(written.evaluator?.map((p) => [p.activeKeysSeen, p.expiredItems, p.alerts])).toEqual([
     [21, 0, 1],
