@@ -94,7 +94,10 @@ async function run(
   const tableName = await dynamo.table(`bench-ingest-${name}`);
   const detector = new Detector(DEFAULTS);
   const telemetry = createTelemetry('rsr-ingest-bench', 'ERROR');
-  const stores = Array.from({ length: containers }, () => new DynamoDbWindowStore(client, { tableName }));
+  const stores = Array.from(
+    { length: containers },
+    () => new DynamoDbWindowStore(client, { tableName, consistentReads: true }),
+  );
   // The fast path on, as deployed with a topic: its summary writes, read-backs and evaluations are billed here too.
   const publisher: AlertPublisher = { publish: async () => {} };
   const fastPaths: FastPathDeps[] = stores.map(() => ({ quiet: new QuietKeys(DEFAULTS), publisher, config: DEFAULTS }));

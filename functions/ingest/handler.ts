@@ -19,7 +19,8 @@ import { type FastPathDeps, handleIngest } from '../../lib/usecases/ingest';
 const config = loadConfig(process.env);
 const telemetry = createTelemetry('rsr-ingest', config.logLevel);
 const dynamodb = new DynamoDBClient({});
-const store = new DynamoDbWindowStore(dynamodb, { tableName: config.tableName });
+// Consistent bucket reads: the fast path evaluates a key right after a write told it the key crossed.
+const store = new DynamoDbWindowStore(dynamodb, { tableName: config.tableName, consistentReads: true });
 // The SSM client module is loaded only when EXCEPTIONS_PARAMETER is set (lib/config/resolve.ts): not at every init.
 const detector = withParameterExceptions(config, () =>
   import('../../lib/config/ssm').then(({ SSMClient }) => new SSMClient({})),

@@ -98,6 +98,11 @@ export interface DynamoDbWindowStoreOptions {
   readonly lookBackReuseMs?: number;
   /** Page size target (default PAGE_BYTES); tests set it small to exercise paging with few events. */
   readonly pageBytes?: number;
+  /**
+   * readBuckets with strongly consistent reads (twice the read units). The ingest fast path sets it: it evaluates a
+   * key right after a write told it the key crossed, and an eventually consistent read could still miss that write.
+   */
+  readonly consistentReads?: boolean;
 }
 
 // ---- plumbing ----------------------------------------------------------------------------------------------------
@@ -166,6 +171,7 @@ export class DynamoDbWindowStore implements WindowStore {
   private readonly views = new Map<string, BucketView>();
   private readonly lookBackReuseMs: number;
   private readonly pageBytes: number;
+  private readonly consistentReads: boolean;
   /** key -> its summary as this container's last summary write returned it (lib/engine/fast-path.ts). */
   private readonly summaries = new Map<string, { summary: KeySummary; expiresAt: number }>();
   /** The pages the last activeKeys call read, for readBuckets of the same evaluation. */
@@ -180,6 +186,7 @@ export class DynamoDbWindowStore implements WindowStore {
     this.cacheSize = options.cacheSize ?? 10_000;
     this.lookBackReuseMs = options.lookBackReuseMs ?? 60_000;
     this.pageBytes = options.pageBytes ?? PAGE_BYTES;
+    this.consistentReads = options.consistentReads ?? false;
   }
 
   // ---- counting ----
@@ -435,7 +442,7 @@ export class DynamoDbWindowStore implements WindowStore {
       const found = await this.batchGet(
         'readBuckets',
         wanted.map((w) => bucketItemKey(key, w.bucket, w.page)),
-        false,
+        this.consistentReads,
       );
       const next: { bucket: number; page: number }[] = [];
       for (const w of wanted) {
