@@ -6,7 +6,7 @@
  *
  * Shapes: (a) 1 000 identities at one event a minute each, (b) one identity at 5 000 events a minute enumerating
  * 500 secrets, in one container and dealt round-robin over four containers (each with its own view of the bucket).
- * (c) 100 identities at three events a minute each (below the threshold), dealt at random over four containers: the
+ * (c) 100 identities (30 in --quick) at three events a minute each (below the threshold), dealt at random over four containers: the
  * price of the fast path's summary for keys whose minutes hold more than one event.
  * The ingest fast path is on (as deployed with a topic), so its summary writes, read-backs and the evaluation of a
  * crossing key are billed with the counting.
@@ -65,6 +65,8 @@ export interface IngestOptions {
   readonly minutes: number;
   /** Shape (b): events in the hot identity's minute (over 500 secrets). */
   readonly hotEvents: number;
+  /** Shape (c): identities at three events a minute. */
+  readonly steadyIdentities: number;
   readonly log: (line: string) => void;
 }
 
@@ -239,7 +241,7 @@ export async function benchIngest(dynamo: LocalDynamo, options: IngestOptions): 
         `(own ${shape.ownMeanMs.toFixed(2)} ms)`,
     );
   };
-  const { identities, minutes, hotEvents } = options;
+  const { identities, minutes, hotEvents, steadyIdentities } = options;
   add(
     await run(
       dynamo,
@@ -252,7 +254,6 @@ export async function benchIngest(dynamo: LocalDynamo, options: IngestOptions): 
   const hotText = `1 identity × ${hotEvents} events/min over 500 secrets`;
   add(await run(dynamo, 'hot', `${hotText}, one container`, 1, hot(hotEvents, 500, 1)));
   add(await run(dynamo, 'hot4', `${hotText}, four containers`, 4, hot(hotEvents, 500, 4)));
-  const steadyIdentities = Math.max(1, Math.round(identities / 10));
   add(
     await run(
       dynamo,

@@ -17,7 +17,7 @@ import { type CostModel, costModel, memorySizes, SCENARIOS } from './cost-model'
 import { startLocalDynamo } from './dynamo';
 import { benchEvaluator, type EvaluationPoint } from './evaluator';
 import type { DatasetSpec } from './generate';
-import { benchIngest, type IngestShape, logBytesPerInvocation } from './ingest';
+import { benchIngest, type IngestOptions, type IngestShape, logBytesPerInvocation } from './ingest';
 import { benchLatency, type LatencyResult } from './latency';
 import { benchReplay, type ReplayPoint } from './replay';
 import { round } from './stats';
@@ -28,7 +28,7 @@ type Section = (typeof SECTIONS)[number];
 
 interface Plan {
   readonly replay: { readonly specs: DatasetSpec[]; readonly runs: number };
-  readonly ingest: { readonly identities: number; readonly minutes: number; readonly hotEvents: number };
+  readonly ingest: Omit<IngestOptions, 'log'>;
   readonly evaluator: { active: number[]; expiredUpTo: number; runs: number; hotPerStep?: number };
   readonly bursts: number;
   readonly coldRuns: number;
@@ -58,7 +58,7 @@ const PLANS: Record<Mode, Plan> = {
       ],
       runs: 3,
     },
-    ingest: { identities: 1_000, minutes: 3, hotEvents: 5_000 },
+    ingest: { identities: 1_000, minutes: 3, hotEvents: 5_000, steadyIdentities: 100 },
     evaluator: { active: [1_000, 10_000, 100_000], expiredUpTo: 100_000, runs: 3 },
     bursts: 2000,
     coldRuns: 9,
@@ -85,7 +85,7 @@ const PLANS: Record<Mode, Plan> = {
       ],
       runs: 3,
     },
-    ingest: { identities: 1_000, minutes: 1, hotEvents: 5_000 },
+    ingest: { identities: 1_000, minutes: 1, hotEvents: 5_000, steadyIdentities: 30 },
     evaluator: { active: [1_000, 5_000], expiredUpTo: 1_000, runs: 2 },
     bursts: 300,
     coldRuns: 5,
@@ -98,7 +98,7 @@ const PLANS: Record<Mode, Plan> = {
       ],
       runs: 1,
     },
-    ingest: { identities: 20, minutes: 1, hotEvents: 210 },
+    ingest: { identities: 20, minutes: 1, hotEvents: 210, steadyIdentities: 4 },
     evaluator: { active: [20], expiredUpTo: 20, runs: 1, hotPerStep: 1 },
     bursts: 10,
     coldRuns: 1,
