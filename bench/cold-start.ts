@@ -84,6 +84,7 @@ export async function benchColdStart(root: string, outDir: string, runs: number)
       platform: 'node',
       format: 'cjs',
       target: 'node20',
+      mainFields: ['module', 'main'],
       minify: true,
       legalComments: 'none',
       metafile: true,

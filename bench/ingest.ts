@@ -6,6 +6,10 @@
  *
  * Shapes: (a) 1 000 identities at one event a minute each, (b) one identity at 5 000 events a minute enumerating
  * 500 secrets, in one container and dealt round-robin over four containers (each with its own view of the bucket).
+ * (c) 100 identities (30 in --quick) at three events a minute each (below the threshold), dealt at random over four containers: the
+ * price of the fast path's summary for keys whose minutes hold more than one event.
+ * The ingest fast path is on (as deployed with a topic), so its summary writes, read-backs and the evaluation of a
+ * crossing key are billed with the counting.
  *
  * The handler's own time per invocation (engine + SDK marshalling, without the round trips to DynamoDB) is taken
  * as wall time minus the time spent inside HTTP round trips; invocations run one at a time so the two separate.
@@ -15,7 +19,9 @@ import { DynamoDbWindowStore } from '../lib/adapters/store/dynamodb';
 import { createTelemetry } from '../lib/adapters/telemetry';
 import { DEFAULTS } from '../lib/config/load';
 import { Detector } from '../lib/engine/detector';
-import { handleIngest } from '../lib/usecases/ingest';
+import { QuietKeys } from '../lib/engine/fast-path';
+import type { AlertPublisher } from '../lib/engine/ports';
+import { type FastPathDeps, handleIngest } from '../lib/usecases/ingest';
 import {
   clockNetwork,
   type LocalDynamo,
@@ -59,6 +65,8 @@ export interface IngestOptions {
   readonly minutes: number;
   /** Shape (b): events in the hot identity's minute (over 500 secrets). */
   readonly hotEvents: number;
+  /** Shape (c): identities at three events a minute. */
+  readonly steadyIdentities: number;
   readonly log: (line: string) => void;
 }
 
@@ -79,6 +87,7 @@ async function run(
   description: string,
   containers: number,
   invocations: readonly Invocation[],
+  fastPathOn = true,
 ): Promise<IngestShape> {
   const client: DynamoDBClient = dynamo.client();
   const writes = meterWrites(client);
@@ -87,16 +96,23 @@ async function run(
   const tableName = await dynamo.table(`bench-ingest-${name}`);
   const detector = new Detector(DEFAULTS);
   const telemetry = createTelemetry('rsr-ingest-bench', 'ERROR');
-  const stores = Array.from({ length: containers }, () => new DynamoDbWindowStore(client, { tableName }));
+  const stores = Array.from(
+    { length: containers },
+    () => new DynamoDbWindowStore(client, { tableName, consistentReads: true }),
+  );
+  // The fast path on, as deployed with a topic: its summary writes, read-backs and evaluations are billed here too.
+  const publisher: AlertPublisher = { publish: async () => {} };
+  const fastPaths: FastPathDeps[] = stores.map(() => ({ quiet: new QuietKeys(DEFAULTS), publisher, config: DEFAULTS }));
   const wall: number[] = [];
   const own: number[] = [];
   let counted = 0;
   let saturated = 0;
   for (const inv of invocations) {
     const store = stores[inv.container] as DynamoDbWindowStore;
+    const fastPath = fastPathOn ? fastPaths[inv.container] : undefined;
     const networkBefore = network.ms;
     const start = process.hrtime.bigint();
-    const stats = await handleIngest(inv.event, { detector, store, telemetry }, inv.now);
+    const stats = await handleIngest(inv.event, { detector, store, telemetry, fastPath }, inv.now);
     const ms = msSince(start);
     wall.push(ms);
     own.push(ms - (network.ms - networkBefore));
@@ -144,6 +160,29 @@ function wide(identities: number, minutes: number): Invocation[] {
         now: t + ARRIVAL_DELAY_MS,
         container: 0,
       });
+    }
+  }
+  return out;
+}
+
+/**
+ * (c) keys at a moderate steady rate, below the threshold: `identities` callers, `perMinute` reads a minute each,
+ * dealt at random over `containers`. Their minutes hold two or more events, so the fast path keeps their summaries.
+ */
+function steady(identities: number, perMinute: number, minutes: number, containers: number): Invocation[] {
+  const rng = new Rng('ingest-steady');
+  const callers: Principal[] = Array.from({ length: identities }, (_, i) => principal(rng, `steady-${i}`));
+  const out: Invocation[] = [];
+  for (let m = 0; m < minutes; m++) {
+    for (let k = 0; k < perMinute; k++) {
+      for (const [i, who] of callers.entries()) {
+        const t = T0 + m * 60_000 + Math.floor(((k * identities + i) * 60_000) / (identities * perMinute));
+        out.push({
+          event: eventBridgeEnvelope(rng, secretRead(rng, t, who, (i + k) % 480), t, who.region),
+          now: t + ARRIVAL_DELAY_MS,
+          container: rng.int(0, containers - 1),
+        });
+      }
     }
   }
   return out;
@@ -202,7 +241,7 @@ export async function benchIngest(dynamo: LocalDynamo, options: IngestOptions): 
         `(own ${shape.ownMeanMs.toFixed(2)} ms)`,
     );
   };
-  const { identities, minutes, hotEvents } = options;
+  const { identities, minutes, hotEvents, steadyIdentities } = options;
   add(
     await run(
       dynamo,
@@ -215,5 +254,25 @@ export async function benchIngest(dynamo: LocalDynamo, options: IngestOptions): 
   const hotText = `1 identity × ${hotEvents} events/min over 500 secrets`;
   add(await run(dynamo, 'hot', `${hotText}, one container`, 1, hot(hotEvents, 500, 1)));
   add(await run(dynamo, 'hot4', `${hotText}, four containers`, 4, hot(hotEvents, 500, 4)));
+  add(
+    await run(
+      dynamo,
+      'steady',
+      `${steadyIdentities} identities × 3 events/min, 2 min, random over four containers`,
+      4,
+      steady(steadyIdentities, 3, 2, 4),
+    ),
+  );
+  // The same without the fast path: what the summary adds, apart from stale views and value texts.
+  add(
+    await run(
+      dynamo,
+      'steady-nofast',
+      `${steadyIdentities} identities × 3 events/min, 2 min, random over four containers, fast path off`,
+      4,
+      steady(steadyIdentities, 3, 2, 4),
+      false,
+    ),
+  );
   return shapes;
 }

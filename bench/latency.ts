@@ -12,21 +12,23 @@
  * crossing event is found independently, by counting arrived events per minute bucket. A burst whose alert comes
  * later than the first tick after its crossing is counted as `late` (there should be none).
  *
- * The ingest fast path (lib/engine/fast-path.ts) is simulated on the same bursts, twice: every event seen by one
- * container, and the events dealt round-robin to two containers. Each arrival runs the real code path on the memory
- * store — record, tracker, and for a hot key runEvaluation with `identities` — and its wall time is measured; the
- * publish happens `ingestMs` (the handler, as above) + that measured time + `awsCallsMs` (the fast path's DynamoDB
- * reads and conditional writes and the SNS publish on AWS, which the memory store does not have: an assumption)
- * after the arrival. With two containers a burst the fast path does not catch is published by the scheduled run.
+ * The ingest fast path (lib/engine/fast-path.ts) is simulated on the same bursts with the store's protocol model
+ * (bench/fast-path-model.ts: bucket writes, the per-key summary, each container's cached summary; the decisions are
+ * the engine's own functions), the events dealt at random over 1, 2, 4 and 8 containers, and once more through the
+ * SQS buffer: an event waits for its batch, which closes `batchWindowMs` after its first message (a lone burst never
+ * fills a batch of 100, so the window is the wait), and each batch goes to a random one of two containers. A burst is
+ * published by the fast path at the first event whose writer is told, `ingestMs` (measured: the ingest handler's
+ * median on dynalite, bucket write included) + `awsCallsMs` (modelled, see FAST_PATH_CALLS) after that event is
+ * processed; otherwise by the scheduled run. latency = the earlier publish − arrival of the crossing event.
  */
 
 import { MemoryWindowStore } from '../lib/adapters/store/memory';
 import { DEFAULTS } from '../lib/config/load';
 import { Detector } from '../lib/engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../lib/engine/evaluate';
-import { FastPathTracker } from '../lib/engine/fast-path';
 import type { AlertPublisher, CountedEvent } from '../lib/engine/ports';
 import { BUCKET_MS, bucketOf, bucketsPerWindow } from '../lib/engine/window';
+import { FastPathModel } from './fast-path-model';
 import { principal, secretRead } from './generate';
 import { max, quantile, Rng } from './stats';
 
@@ -36,21 +38,33 @@ export interface LatencyOptions {
   readonly ingestMs: number;
   /** Time from the evaluator's start to its publish (measured evaluation time). */
   readonly evaluatorMs: number;
-  /** Fast path: AWS round trips the memory store does not have (4 DynamoDB calls and one SNS publish). */
-  readonly awsCallsMs?: number;
+  /** SQS buffer batch window (the deployment's ingestBatchWindowSeconds default is 5 s). */
+  readonly batchWindowsMs?: readonly number[];
 }
 
+/**
+ * Modelled AWS round trips of a fast-path publish after the bucket write (in-Region figures, an assumption; the
+ * ingest handler time measured on dynalite already holds the bucket write): summary UpdateItem 6 ms, lastAlert
+ * GetItem 4 ms, readBuckets BatchGetItem 8 ms, claim UpdateItem 6 ms, SNS Publish 25 ms, markSent UpdateItem 6 ms.
+ */
+export const FAST_PATH_CALLS = { summary: 6, lastAlert: 4, readBuckets: 8, claim: 6, publish: 25, markSent: 6 };
+const FAST_PATH_CALLS_MS = Object.values(FAST_PATH_CALLS).reduce((a, b) => a + b, 0);
+
 export interface FastPathLatency {
+  /** `direct` (EventBridge → ingest) or `sqs` (through the buffer). */
+  readonly path: 'direct' | 'sqs';
+  readonly containers: number;
+  readonly batchWindowMs: number;
   /** Bursts the fast path published (the rest: by the scheduled run). */
   readonly viaFastPath: number;
-  /** Of those, published at the crossing event itself (single container: all of them). */
+  /** Of those, published at the crossing event itself. */
   readonly atCrossing: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  readonly p99Ms: number;
   readonly maxMs: number;
-  /** Measured wall time of the crossing event's ingest work on the memory store (record, tracker, evaluation). */
-  readonly processingP50Ms: number;
-  readonly processingMaxMs: number;
+  /** Write requests per event of the burst (bucket + summary writes, up to the publish), from the model. */
+  readonly writesPerEvent: number;
 }
 
 export interface LatencyResult {
@@ -68,10 +82,9 @@ export interface LatencyResult {
   readonly evaluatorMs: number;
   readonly deliveryDelay: string;
   readonly awsCallsMs: number;
-  /** Fast path, every event of a burst seen by one ingest container. */
-  readonly fastPathOneContainer: FastPathLatency;
-  /** Fast path, a burst's events dealt round-robin to two containers; the scheduled run otherwise. */
-  readonly fastPathTwoContainers: FastPathLatency;
+  readonly awsCalls: typeof FAST_PATH_CALLS;
+  /** Fast path, per container count (random dealing) and on the SQS buffer path. */
+  readonly fastPath: FastPathLatency[];
 }
 
 const SETTINGS: EvaluationSettings = DEFAULTS;
@@ -122,53 +135,68 @@ function crossingIndex(arrivals: readonly Arrival[]): number {
 }
 
 interface FastPathRun {
-  /** Publish time (simulated), or undefined when no container's own view crossed. */
-  readonly published: number | undefined;
+  /** Time (simulated) the told event was processed, or undefined when no writer was told. */
+  readonly processed: number | undefined;
   readonly index: number;
-  readonly processingMs: number;
+  readonly writes: number;
 }
 
-/** The burst through the ingest fast path of `containers` containers (round-robin), until the first publish. */
-async function fastPathRun(
-  arrivals: readonly Arrival[],
-  containers: number,
-  saturation: number,
-  options: LatencyOptions,
-  awsCallsMs: number,
-): Promise<FastPathRun> {
-  const store = new MemoryWindowStore();
-  const trackers = Array.from({ length: containers }, () => new FastPathTracker(SETTINGS));
-  let sent = 0;
-  const publisher: AlertPublisher = { publish: async () => void sent++ };
+/**
+ * The burst through the store protocol model over `containers` containers, events dealt at random; with a batch
+ * window, events are processed when their SQS batch closes (a batch goes to one container).
+ */
+function fastPathRun(arrivals: readonly Arrival[], containers: number, batchWindowMs: number, rng: Rng): FastPathRun {
+  const model = new FastPathModel(SETTINGS, containers);
+  let batchClose = Number.NEGATIVE_INFINITY;
+  let container = 0;
   for (const [i, a] of arrivals.entries()) {
-    const now = a.arrival + options.ingestMs;
-    const started = performance.now();
-    await store.record([a.event], { saturation, now });
-    const hot = (trackers[i % containers] as FastPathTracker).observe([a.event], now);
-    if (hot.length > 0) await runEvaluation(store, publisher, SETTINGS, now, undefined, { identities: hot });
-    const processingMs = performance.now() - started;
-    if (sent > 0) return { published: now + processingMs + awsCallsMs, index: i, processingMs };
+    let processed = a.arrival;
+    if (batchWindowMs > 0) {
+      if (a.arrival > batchClose) {
+        batchClose = a.arrival + batchWindowMs;
+        container = rng.int(0, containers - 1);
+      }
+      processed = batchClose;
+    } else {
+      container = rng.int(0, containers - 1);
+    }
+    const e = { bucket: a.event.bucket, tokens: a.event.values };
+    const r = model.writeBucket(container, e, processed);
+    const told = r.crossed || (r.pending !== undefined && model.writeSummary(r.pending));
+    if (told) return { processed, index: i, writes: model.writes / (i + 1) };
   }
-  return { published: undefined, index: -1, processingMs: 0 };
+  return { processed: undefined, index: -1, writes: model.writes / Math.max(1, arrivals.length) };
 }
 
-function fastPathSummary(latencies: number[], processing: number[], atCrossing: number): FastPathLatency {
+function fastPathSummary(
+  config: { path: 'direct' | 'sqs'; containers: number; batchWindowMs: number },
+  acc: { latencies: number[]; via: number; atCrossing: number; writes: number[] },
+): FastPathLatency {
   return {
-    viaFastPath: processing.length,
-    atCrossing,
-    p50Ms: quantile(latencies, 0.5),
-    p95Ms: quantile(latencies, 0.95),
-    maxMs: max(latencies),
-    processingP50Ms: quantile(processing, 0.5),
-    processingMaxMs: max(processing),
+    ...config,
+    viaFastPath: acc.via,
+    atCrossing: acc.atCrossing,
+    p50Ms: quantile(acc.latencies, 0.5),
+    p95Ms: quantile(acc.latencies, 0.95),
+    p99Ms: quantile(acc.latencies, 0.99),
+    maxMs: max(acc.latencies),
+    writesPerEvent: acc.writes.reduce((x, y) => x + y, 0) / Math.max(1, acc.writes.length),
   };
 }
 
 export async function benchLatency(options: LatencyOptions): Promise<LatencyResult> {
-  const awsCallsMs = options.awsCallsMs ?? 100;
-  const one = { latencies: [] as number[], processing: [] as number[], atCrossing: 0 };
-  const two = { latencies: [] as number[], processing: [] as number[], atCrossing: 0 };
+  const awsCallsMs = FAST_PATH_CALLS_MS;
+  const configs = [
+    ...[1, 2, 4, 8].map((containers) => ({ path: 'direct' as const, containers, batchWindowMs: 0 })),
+    ...(options.batchWindowsMs ?? [1_000, 5_000]).map((w) => ({
+      path: 'sqs' as const,
+      containers: 2,
+      batchWindowMs: w,
+    })),
+  ];
+  const accs = configs.map(() => ({ latencies: [] as number[], via: 0, atCrossing: 0, writes: [] as number[] }));
   const rng = new Rng('latency');
+  const dealing = new Rng('latency-dealing');
   const detector = new Detector(SETTINGS);
   const saturation = SETTINGS.threshold * SETTINGS.saturationFactor;
   const latencies: number[] = [];
@@ -203,18 +231,18 @@ export async function benchLatency(options: LatencyOptions): Promise<LatencyResu
     if (published > firstTick + options.evaluatorMs) late += 1;
     latencies.push(latency);
     fromEventTime.push(published - crossed.eventTime);
-    // The fast path on the same burst: one container, then two; the scheduled publish is the fallback.
-    for (const [containers, into] of [
-      [1, one],
-      [2, two],
-    ] as const) {
-      const run = await fastPathRun(arrivals, containers, saturation, options, awsCallsMs);
-      if (run.published !== undefined && run.published < published) {
-        into.latencies.push(run.published - crossed.arrival);
-        into.processing.push(run.processingMs);
-        if (run.index === crossing) into.atCrossing++;
-      } else into.latencies.push(latency);
-    }
+    // The fast path on the same burst, per configuration; the scheduled publish is the fallback.
+    configs.forEach((config, c) => {
+      const acc = accs[c] as (typeof accs)[number];
+      const run = fastPathRun(arrivals, config.containers, config.batchWindowMs, dealing);
+      const fast = run.processed === undefined ? undefined : run.processed + options.ingestMs + awsCallsMs;
+      acc.writes.push(run.writes);
+      if (fast !== undefined && fast < published) {
+        acc.latencies.push(fast - crossed.arrival);
+        acc.via++;
+        if (run.index === crossing) acc.atCrossing++;
+      } else acc.latencies.push(latency);
+    });
   }
   return {
     bursts: options.bursts,
@@ -230,7 +258,7 @@ export async function benchLatency(options: LatencyOptions): Promise<LatencyResu
     evaluatorMs: options.evaluatorMs,
     deliveryDelay: DELIVERY,
     awsCallsMs,
-    fastPathOneContainer: fastPathSummary(one.latencies, one.processing, one.atCrossing),
-    fastPathTwoContainers: fastPathSummary(two.latencies, two.processing, two.atCrossing),
+    awsCalls: FAST_PATH_CALLS,
+    fastPath: configs.map((config, c) => fastPathSummary(config, accs[c] as (typeof accs)[number])),
   };
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type AccessEvent, SECRETS_MANAGER_SOURCE, SKIP_REASONS, type SkipReason } from './event';
 import { groupKey, signalKey } from './identity';
-import type { CountedEvent, EventContext, RecordOutcome, WindowStore } from './ports';
+import type { CountedEvent, CrossingWatch, EventContext, RecordOutcome, WindowStore } from './ports';
 import { makeQualifier, type Qualifier } from './qualify';
 import { FILTER_PREFIX, toAccessEvent } from './records';
 import type { CountMode, DetectionConfig, Signal } from './settings';
@@ -211,14 +211,15 @@ export class Detector {
   }
 
   /**
-   * Prepares and records a batch; storage errors propagate (the Lambda must fail so AWS retries). `onRecorded`
-   * receives the batch's main counter events once the store holds them (the ingest fast path feeds its tracker).
+   * Prepares and records a batch; storage errors propagate (the Lambda must fail so AWS retries). With `crossed`
+   * (the ingest fast path), the store reports the main-counter keys its writes take to the threshold
+   * (lib/engine/fast-path.ts); signal counters are not watched.
    */
   async ingest(
     store: WindowStore,
     records: readonly unknown[],
     now: number,
-    onRecorded?: (events: readonly CountedEvent[]) => void,
+    crossed?: (key: string) => void,
   ): Promise<IngestStats> {
     const stats = emptyStats();
     const batch: CountedEvent[] = [];
@@ -235,9 +236,18 @@ export class Detector {
     stats.signals = signals.length;
     if (batch.length + signals.length === 0) return stats;
     // One store call: signal counters ride along with the main ones (same idempotency and saturation rules).
-    const outcomes = await store.record([...batch, ...signals], { saturation: this.saturation, now });
+    const main = new Set<CountedEvent>(batch);
+    const watch: CrossingWatch | undefined = crossed && {
+      settings: this.config,
+      watches: (e) => main.has(e),
+      crossed,
+    };
+    const outcomes = await store.record([...batch, ...signals], {
+      saturation: this.saturation,
+      now,
+      ...(watch ? { watch } : {}),
+    });
     this.tally(stats, batch, outcomes.slice(0, batch.length), now);
-    if (batch.length > 0) onRecorded?.(batch);
     return stats;
   }
 

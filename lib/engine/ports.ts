@@ -4,6 +4,7 @@
  * suite in test/contract/window-store.contract.ts.
  */
 import type { Notification } from './alert';
+import type { FastPathSettings } from './fast-path';
 
 /** Per-field cap on the distinct context values kept per bucket; the rest are counted under OTHER_VALUE. */
 export const CONTEXT_VALUES_LIMIT = 20;
@@ -65,6 +66,20 @@ export interface RecordOptions {
   /** Per-bucket cap: once a bucket holds this many events (or values), further events are not counted. */
   readonly saturation: number;
   readonly now: number;
+  /** The ingest fast path: report keys whose windows this write is learned to take to the threshold. */
+  readonly watch?: CrossingWatch;
+}
+
+/**
+ * What the store watches for while counting (lib/engine/fast-path.ts states what is promised). `crossed` is called,
+ * before `record` resolves, with the key of each watched event whose write the store learned to complete a window
+ * ending in [now - LATENESS_MINUTES, now] at or above the threshold (possibly more than once per key).
+ */
+export interface CrossingWatch {
+  readonly settings: FastPathSettings;
+  /** Whether the event's key is watched (the main counters; signal counters have thresholds of their own). */
+  readonly watches: (e: CountedEvent) => boolean;
+  readonly crossed: (key: string) => void;
 }
 
 /** Field -> value -> number of events that carried it (bounded by CONTEXT_VALUES_LIMIT + OTHER_VALUE). */
@@ -140,7 +155,10 @@ export interface AlertClaim {
 }
 
 export interface WindowStore {
-  /** Counts each event once in its bucket (idempotent on eventId, capped at `saturation`). Returns one outcome per event, in order. */
+  /**
+   * Counts each event once in its bucket (idempotent on eventId, capped at `saturation`). Returns one outcome per
+   * event, in order. With `watch`, also reports crossings (see CrossingWatch).
+   */
   record(batch: readonly CountedEvent[], options: RecordOptions): Promise<RecordOutcome[]>;
   /** Keys with a non-expired bucket in [fromBucket, toBucket]. Cost must follow active keys, not table size. */
   activeKeys(fromBucket: number, toBucket: number, now: number): Promise<string[]>;

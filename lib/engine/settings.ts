@@ -74,8 +74,8 @@ export interface RuntimeConfig extends DetectionConfig {
   /** Also import each alert into Security Hub as a finding (evaluator only; best effort after SNS). */
   readonly securityHub: boolean;
   /**
-   * Ingest also evaluates a key the moment its own container sees it cross (lib/engine/fast-path.ts), when TOPIC_ARN
-   * is set; the scheduled evaluator stays the safety net. Ingest only.
+   * Ingest also evaluates a key the moment its store writes show it cross, whichever containers wrote the rest of the
+   * burst (lib/engine/fast-path.ts), when TOPIC_ARN is set; the scheduled evaluator stays the safety net. Ingest only.
    */
   readonly fastPath: boolean;
 }

@@ -10,16 +10,17 @@ import { count, type Telemetry } from '../adapters/telemetry';
 import { type Detector, emptyStats, type IngestStats, mergeStats } from '../engine/detector';
 import { type EvaluationSettings, runEvaluation } from '../engine/evaluate';
 import { SKIP_REASONS } from '../engine/event';
-import type { FastPathTracker } from '../engine/fast-path';
-import type { AlertPublisher, CountedEvent, WindowStore } from '../engine/ports';
+import type { QuietKeys } from '../engine/fast-path';
+import type { AlertPublisher, WindowStore } from '../engine/ports';
 import { unwrapDocument } from '../engine/records';
 
 /**
- * The ingest fast path (FAST_PATH, on when TOPIC_ARN is set): the container's tracker, and what an evaluation of the
- * keys it reports hot needs. One per container, like the store.
+ * The ingest fast path (FAST_PATH, on when TOPIC_ARN is set): the keys the store's writes report crossing
+ * (lib/engine/fast-path.ts) are evaluated at once; `quiet` remembers those handed off. One per container, like the
+ * store.
  */
 export interface FastPathDeps {
-  readonly tracker: FastPathTracker;
+  readonly quiet: QuietKeys;
   readonly publisher: AlertPublisher;
   readonly config: EvaluationSettings;
 }
@@ -32,7 +33,7 @@ export interface IngestDeps {
 }
 
 export interface FastPathOutcome {
-  /** Keys the tracker reported hot and handed to an evaluation. */
+  /** Keys the store reported crossing (and not quiet), handed to an evaluation. */
   readonly hot: number;
   /** Alerts published from ingest. */
   readonly alerts: number;
@@ -43,20 +44,16 @@ export interface FastPathOutcome {
 }
 
 /**
- * Feeds the recorded main events to the tracker and evaluates the keys that are hot, with the same claims as the
- * scheduled evaluator. Never throws: the events are counted already, and the evaluator alerts within a minute.
+ * Evaluates the keys the store reported crossing, with the same claims as the scheduled evaluator. Never throws: the
+ * events are counted already, and the evaluator alerts within a minute.
  */
-export async function runFastPath(
-  events: readonly CountedEvent[],
-  deps: IngestDeps,
-  now: number,
-): Promise<FastPathOutcome> {
+export async function runFastPath(crossed: readonly string[], deps: IngestDeps, now: number): Promise<FastPathOutcome> {
   const fastPath = deps.fastPath;
-  if (fastPath === undefined || events.length === 0) return { hot: 0, alerts: 0, errors: 0 };
+  if (fastPath === undefined || crossed.length === 0) return { hot: 0, alerts: 0, errors: 0 };
   const { logger } = deps.telemetry;
   let hot: string[] = [];
   try {
-    hot = fastPath.tracker.observe(events, now);
+    hot = fastPath.quiet.hot(crossed, now);
     if (hot.length === 0) return { hot: 0, alerts: 0, errors: 0 };
     const report = await runEvaluation(deps.store, fastPath.publisher, fastPath.config, now, logger, {
       identities: hot,
@@ -65,7 +62,7 @@ export async function runFastPath(
     // means the store did not show the crossing yet (an eventually consistent read): the next event tries again.
     const settled =
       report.alerts + report.lostClaims + report.suppressed + report.overflowed + report.muted + report.publishFailures;
-    if (settled > 0) fastPath.tracker.handOff(hot, now);
+    if (settled > 0) fastPath.quiet.handOff(hot, now);
     if (report.published.length > 0) {
       logger.info('fast path published', { hot, alertIds: report.published.map((n) => n.alertId) });
     }
@@ -84,16 +81,10 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
     (r) => typeof r === 'object' && r !== null && (r as { eventSource?: unknown }).eventSource === 'aws:sqs',
   );
 
-async function ingestDocument(
-  doc: unknown,
-  deps: IngestDeps,
-  now: number,
-  recorded: CountedEvent[],
-): Promise<IngestStats> {
+async function ingestDocument(doc: unknown, deps: IngestDeps, now: number, crossed: string[]): Promise<IngestStats> {
   const { records, skipped } = unwrapDocument(doc);
-  const stats = await deps.detector.ingest(deps.store, records, now, (events) => {
-    for (const e of events) recorded.push(e);
-  });
+  const report = deps.fastPath ? (key: string) => crossed.push(key) : undefined;
+  const stats = await deps.detector.ingest(deps.store, records, now, report);
   for (const reason of skipped) {
     stats.received++;
     stats.skipped[reason]++;
@@ -128,11 +119,11 @@ export async function handleIngest(
   now: number,
 ): Promise<SQSBatchResponse | IngestStats> {
   const { logger } = deps.telemetry;
-  const recorded: CountedEvent[] = [];
+  const crossed: string[] = [];
   if (!isSqsEvent(event)) {
-    const stats = await ingestDocument(event, deps, now, recorded);
+    const stats = await ingestDocument(event, deps, now, crossed);
     logStats(stats, deps);
-    fastPathMetrics(await runFastPath(recorded, deps, now), deps.telemetry);
+    fastPathMetrics(await runFastPath(crossed, deps, now), deps.telemetry);
     publishIngestMetrics(stats, deps.telemetry);
     return stats;
   }
@@ -151,14 +142,14 @@ export async function handleIngest(
       continue;
     }
     try {
-      mergeStats(total, await ingestDocument(doc, deps, now, recorded));
+      mergeStats(total, await ingestDocument(doc, deps, now, crossed));
     } catch (error) {
       logger.error('store update failed; message returns to the queue', { messageId: message.messageId, error });
       failures.push({ itemIdentifier: message.messageId });
     }
   }
   logStats(total, deps);
-  fastPathMetrics(await runFastPath(recorded, deps, now), deps.telemetry);
+  fastPathMetrics(await runFastPath(crossed, deps, now), deps.telemetry);
   publishIngestMetrics(total, deps.telemetry);
   return { batchItemFailures: failures };
 }

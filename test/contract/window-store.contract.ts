@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import type { Notification, OverflowSummary } from '../../lib/engine/alert';
+import type { FastPathSettings } from '../../lib/engine/fast-path';
 import {
   type AlertClaim,
   type BucketState,
@@ -183,6 +184,68 @@ export function describeWindowStoreContract(
         // Assess
         expect(results.flat().filter((o) => o === 'counted')).toHaveLength(12);
         expect((await onlyBucket(store)).events).toBe(12);
+      });
+    });
+
+    describe('record: crossing watch (the ingest fast path)', () => {
+      const settings = (over: Partial<FastPathSettings> = {}): FastPathSettings => ({
+        threshold: 4,
+        windowMinutes: 2,
+        latenessMinutes: 1,
+        suppressionMinutes: 5,
+        count: 'events',
+        ...over,
+      });
+      /** Records `events` one call each; returns the indices of the calls that reported `key`. */
+      async function recordWatched(events: readonly CountedEvent[], s: FastPathSettings, now = NOW) {
+        const told: number[] = [];
+        for (const [i, e] of events.entries()) {
+          const crossed = (key: string) => {
+            if (key === e.key) told.push(i);
+          };
+          await store.record([e], { saturation: SAT, now, watch: { settings: s, watches: () => true, crossed } });
+        }
+        return told;
+      }
+
+      it('reports the key at the event that takes one minute to the threshold, not before', async () => {
+        const told = await recordWatched([ev(), ev(), ev(), ev(), ev()], settings());
+        expect(told[0]).toBe(3);
+      });
+
+      it('reports a crossing spread over minutes once each of those minutes holds two events', async () => {
+        const events = [ev({ bucket: B0 - 1 }), ev({ bucket: B0 - 1 }), ev({ bucket: B0 }), ev({ bucket: B0 })];
+        const told = await recordWatched(events, settings());
+        expect(told[0]).toBe(3);
+      });
+
+      it('counts distinct tokens under distinct-secrets: repeats of one secret never cross', async () => {
+        const s = settings({ count: 'distinct-secrets', threshold: 3 });
+        const repeats = await recordWatched([ev({ values: ['a'] }), ev({ values: ['a'] }), ev({ values: ['a'] })], s);
+        const distinct = await recordWatched(
+          [ev({ key: 'K2', values: ['b'] }), ev({ key: 'K2', values: ['c', 'd'] })],
+          s,
+        );
+        expect(repeats).toEqual([]);
+        expect(distinct[0]).toBe(1);
+      });
+
+      it('does not report unwatched events, duplicates, or minutes no window at `now` reads', async () => {
+        const s = settings();
+        const e = [ev(), ev(), ev()];
+        await recordWatched(e, s);
+        const duplicate = await recordWatched([e[0] as CountedEvent], s);
+        const told: string[] = [];
+        await store.record([ev()], {
+          saturation: SAT,
+          now: NOW,
+          watch: { settings: s, watches: () => false, crossed: (k) => told.push(k) },
+        });
+        const old = Array.from({ length: 5 }, () => ev({ key: 'OLD', bucket: B0 - 10 }));
+        const tooOld = await recordWatched(old, s);
+        expect(duplicate).toEqual([]);
+        expect(told).toEqual([]);
+        expect(tooOld).toEqual([]);
       });
     });
 

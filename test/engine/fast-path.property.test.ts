@@ -1,166 +1,141 @@
 /**
- * The ingest fast path's tracker (lib/engine/fast-path.ts) against a brute-force oracle over the events it was fed:
- * sound (hot ⇒ some window the evaluator looks at holds the threshold) and, for a stream one container sees whole,
- * complete (such a window ⇒ hot when the event that completes it is fed), in any arrival order.
+ * The fast path's invariants (lib/engine/fast-path.ts) for any dealing of a key's events over k containers and any
+ * interleaving of their bucket and summary writes, on the protocol model (bench/fast-path-model.ts), against a
+ * brute-force oracle that enumerates every window of the written events.
  */
 import fc from 'fast-check';
-import { type FastPathSettings, FastPathTracker, type TrackedEvent } from '../../lib/engine/fast-path';
+import { FastPathModel, type InFlight } from '../../bench/fast-path-model';
+import { type FastPathSettings, QuietKeys } from '../../lib/engine/fast-path';
 import { BUCKET_MS } from '../../lib/engine/window';
 
-const NOW = Date.UTC(2026, 10, 26, 12, 30, 17);
-const NOW_BUCKET = Math.floor(NOW / BUCKET_MS);
+const NOW_BUCKET = 29_000_000;
+const NOW = NOW_BUCKET * BUCKET_MS + 30_000;
 
-/** Oracle: does some window of B buckets ending in [n - L, n] hold ≥ T of `key`'s events (or distinct tokens)? */
-function oracle(events: readonly TrackedEvent[], key: string, s: FastPathSettings, nowBucket = NOW_BUCKET): boolean {
+interface Written {
+  readonly bucket: number;
+  readonly tokens: readonly string[];
+}
+
+/** Brute force: does some window ending in [now - L, now] hold ≥ T of the events (or distinct tokens) in `events`? */
+function oracle(events: readonly Written[], s: FastPathSettings): boolean {
   const width = s.windowMinutes + 1;
-  for (let end = nowBucket - s.latenessMinutes; end <= nowBucket; end++) {
-    const inWindow = events.filter((e) => e.key === key && e.bucket > end - width && e.bucket <= end);
-    const measure =
-      s.count === 'events'
-        ? new Set(inWindow.map((e) => e.eventId)).size
-        : new Set(inWindow.flatMap((e) => e.values)).size;
+  for (let end = NOW_BUCKET - s.latenessMinutes; end <= NOW_BUCKET; end++) {
+    const inside = events.filter((e) => e.bucket > end - width && e.bucket <= end);
+    const measure = s.count === 'events' ? inside.length : new Set(inside.flatMap((e) => e.tokens)).size;
     if (measure >= s.threshold) return true;
   }
   return false;
 }
 
+/** The events of buckets holding two or more, or whose single event was summarised (or crossed on its own). */
+function covered(written: readonly Written[], summarisedSingles: ReadonlySet<number>): Written[] {
+  return written.filter(
+    (w) => summarisedSingles.has(w.bucket) || written.filter((x) => x.bucket === w.bucket).length >= 2,
+  );
+}
+
 const settingsArb = fc.record({
-  threshold: fc.integer({ min: 1, max: 6 }),
-  windowMinutes: fc.integer({ min: 1, max: 5 }),
-  latenessMinutes: fc.integer({ min: 0, max: 4 }),
-  suppressionMinutes: fc.integer({ min: 1, max: 60 }),
+  threshold: fc.integer({ min: 2, max: 8 }),
+  windowMinutes: fc.integer({ min: 0, max: 3 }),
+  latenessMinutes: fc.integer({ min: 0, max: 2 }),
+  suppressionMinutes: fc.constant(5),
   count: fc.constantFrom('events' as const, 'distinct-secrets' as const),
 });
 
-/** Events of three keys in buckets around the look-back (some older: ignored by both), with redeliveries. */
-const streamArb = fc
-  .tuple(
-    fc.array(
+const scenarioArb = settingsArb.chain((settings) =>
+  fc.record({
+    settings: fc.constant(settings),
+    containers: fc.integer({ min: 1, max: 8 }),
+    events: fc.array(
       fc.record({
-        key: fc.constantFrom('AIDAKEYA', 'AIDAKEYB', 'AIDAKEYC'),
-        bucket: fc.integer({ min: NOW_BUCKET - 12, max: NOW_BUCKET }),
-        values: fc.array(fc.constantFrom('s1', 's2', 's3', 's4', 's5', 's6', 's7'), { minLength: 1, maxLength: 3 }),
+        // Every bucket an evaluation at NOW looks at, and one just before (outside every window).
+        offset: fc.integer({ min: 0, max: settings.latenessMinutes + settings.windowMinutes + 1 }),
+        tokens: fc.subarray(['a', 'b', 'c', 'd', 'e', 'f'], { minLength: 1, maxLength: 2 }),
+        container: fc.nat(),
       }),
-      { maxLength: 70 },
+      { maxLength: 30 },
     ),
-    fc.array(fc.nat(), { maxLength: 10 }),
-  )
-  .map(([xs, again]) => {
-    const events: TrackedEvent[] = xs.map((x, i) => ({ ...x, eventId: `e${i}` }));
-    // At-least-once delivery: the same event again, anywhere later in the stream.
-    for (const n of again) if (events.length > 0) events.push(events[n % events.length] as TrackedEvent);
-    return events;
-  });
+    // Which ready step runs next: the next event's bucket write, or any in-flight summary write.
+    schedule: fc.array(fc.nat(), { maxLength: 80 }),
+  }),
+);
 
-describe('FastPathTracker', () => {
-  test('is sound and, for a stream one container sees whole, complete: hot exactly when the completing event is fed', () => {
+describe('fast path: crossing learned from the store writes, over k containers', () => {
+  it('sound (told only when the store holds a crossing) and no miss (one of the writers is told)', () => {
     fc.assert(
-      fc.property(settingsArb, streamArb, (settings, stream) => {
-        // Prepare
-        const tracker = new FastPathTracker(settings);
-        for (const [i, e] of stream.entries()) {
-          // Act
-          const hot = tracker.observe([e], NOW);
-          // Assess: sound at every step
-          const seen = stream.slice(0, i + 1);
-          for (const key of hot) {
-            expect({ i, key, crosses: oracle(seen, key, settings) }).toEqual({ i, key, crosses: true });
-          }
-          // complete: reported at the step at which the oracle first holds
-          if (oracle(seen, e.key, settings) && !oracle(stream.slice(0, i), e.key, settings)) {
-            expect({ i, key: e.key, reported: hot.includes(e.key) }).toEqual({ i, key: e.key, reported: true });
+      fc.property(scenarioArb, ({ settings, containers, events, schedule }) => {
+        const model = new FastPathModel(settings, containers);
+        const written: Written[] = [];
+        const inFlight: InFlight[] = [];
+        const summarisedSingles = new Set<number>();
+        let told = false;
+        let next = 0;
+        let step = 0;
+        const tell = (crossed: boolean) => {
+          if (!crossed) return;
+          // Sound: the buckets (everything written so far) hold a crossing window.
+          expect(oracle(written, settings)).toBe(true);
+          told = true;
+        };
+        while (next < events.length || inFlight.length > 0) {
+          const ready = (next < events.length ? 1 : 0) + inFlight.length;
+          const pick = (schedule[step++] ?? 0) % ready;
+          if (next < events.length && pick === 0) {
+            const e = events[next++] as (typeof events)[number];
+            const bucket = NOW_BUCKET - e.offset;
+            written.push({ bucket, tokens: e.tokens });
+            const r = model.writeBucket(e.container % containers, { bucket, tokens: e.tokens }, NOW);
+            if (r.pending) inFlight.push(r.pending);
+            if (r.pending?.after.events === 1 || r.crossed) summarisedSingles.add(bucket);
+            tell(r.crossed);
+          } else {
+            const [p] = inFlight.splice(pick - (next < events.length ? 1 : 0), 1);
+            tell(model.writeSummary(p as InFlight));
           }
         }
+        // No miss: a crossing made of buckets with two or more events, or summarised single ones, was told.
+        if (oracle(covered(written, summarisedSingles), settings)) expect(told).toBe(true);
+        // And told implies the whole store crossed (bounded), checked above at each telling.
       }),
       { numRuns: 400 },
     );
   });
 
-  test('stays sound when its limits evict keys (it may then miss, never invent)', () => {
+  it('one container sees every event: the writer of the crossing event is told once a minute held two events', () => {
     fc.assert(
-      fc.property(
-        settingsArb,
-        streamArb,
-        fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 1, max: 8 }),
-        (s, stream, maxKeys, maxEntries) => {
-          const tracker = new FastPathTracker(s, { maxKeys, maxEntries });
-          for (const [i, e] of stream.entries()) {
-            for (const key of tracker.observe([e], NOW)) expect(oracle(stream.slice(0, i + 1), key, s)).toBe(true);
-            expect(tracker.size.keys).toBeLessThanOrEqual(maxKeys);
-            // One key's entries may exceed the budget on its own (it is never evicted while being fed).
-            expect(tracker.size.entries).toBeLessThanOrEqual(
-              Math.max(maxEntries, s.threshold * (s.windowMinutes + 1 + s.latenessMinutes)),
+      fc.property(scenarioArb, ({ settings, events }) => {
+        const s = { ...settings, count: 'events' as const };
+        const model = new FastPathModel(s, 1);
+        const written: Written[] = [];
+        const from = NOW_BUCKET - s.latenessMinutes - s.windowMinutes; // summaryRange(NOW).from
+        let crossedAt = -1;
+        let toldAt = -1;
+        let warmAtCrossing = false;
+        events.forEach((e, i) => {
+          const bucket = NOW_BUCKET - e.offset;
+          written.push({ bucket, tokens: e.tokens });
+          const r = model.writeBucket(0, { bucket, tokens: e.tokens }, NOW);
+          const told = r.crossed || (r.pending !== undefined && model.writeSummary(r.pending));
+          if (told && toldAt < 0) toldAt = i;
+          if (crossedAt < 0 && oracle(written, s)) {
+            crossedAt = i;
+            warmAtCrossing = written.some(
+              (w) => w.bucket >= from && written.filter((x) => x.bucket === w.bucket).length >= 2,
             );
           }
-        },
-      ),
-      { numRuns: 200 },
+        });
+        if (toldAt >= 0) expect(toldAt).toBeGreaterThanOrEqual(crossedAt);
+        if (crossedAt >= 0 && warmAtCrossing) expect(toldAt).toBe(crossedAt);
+      }),
+      { numRuns: 400 },
     );
   });
 
-  const DEFAULTS: FastPathSettings = {
-    threshold: 20,
-    windowMinutes: 9,
-    latenessMinutes: 10,
-    suppressionMinutes: 60,
-    count: 'events',
-  };
-  const burst = (key: string, n: number, bucket = NOW_BUCKET): TrackedEvent[] =>
-    Array.from({ length: n }, (_, i) => ({ key, bucket, eventId: `${key}-${i}`, values: [`s${i % 3}`] }));
-
-  test('reports a 20-event burst at its 20th event, once per suppression period after the hand-off', () => {
-    // Prepare
-    const tracker = new FastPathTracker(DEFAULTS);
-    const events = burst('AIDAKEYA', 25);
-    // Act
-    const reports = events.map((e) => tracker.observe([e], NOW));
-    // Assess: hot from the 20th event on while nothing was handed off
-    expect(reports.findIndex((r) => r.length > 0)).toBe(19);
-    expect(reports.slice(19).every((r) => r[0] === 'AIDAKEYA')).toBe(true);
-    // Act: handed off -> quiet for SUPPRESSION_MINUTES, then it may be reported again
-    tracker.handOff(['AIDAKEYA'], NOW);
-    const quiet = tracker.observe(burst('AIDAKEYA', 30), NOW + 59 * 60_000);
-    const after = tracker.observe(burst('AIDAKEYA', 30, NOW_BUCKET + 60), NOW + 60 * 60_000);
-    // Assess
-    expect(quiet).toEqual([]);
-    expect(after).toEqual(['AIDAKEYA']);
-  });
-
-  test('counts distinct tokens under COUNT=distinct-secrets: 20 reads of 3 secrets are not hot', () => {
-    const tracker = new FastPathTracker({ ...DEFAULTS, count: 'distinct-secrets' });
-    expect(tracker.observe(burst('AIDAKEYA', 40), NOW)).toEqual([]);
-  });
-
-  test('a burst split across two containers is hot in neither (the scheduled evaluator alerts it)', () => {
-    const [a, b] = [new FastPathTracker(DEFAULTS), new FastPathTracker(DEFAULTS)];
-    const events = burst('AIDAKEYA', 20);
-    expect(
-      a.observe(
-        events.filter((_, i) => i % 2 === 0),
-        NOW,
-      ),
-    ).toEqual([]);
-    expect(
-      b.observe(
-        events.filter((_, i) => i % 2 === 1),
-        NOW,
-      ),
-    ).toEqual([]);
-  });
-
-  test('forgets buckets older than the look-back and windows the evaluator no longer looks at', () => {
-    const tracker = new FastPathTracker(DEFAULTS);
-    // 19 events 25 minutes ago and one now: never in one window the evaluator reads.
-    expect(tracker.observe(burst('AIDAKEYA', 19, NOW_BUCKET - 25), NOW)).toEqual([]);
-    expect(tracker.size.entries).toBe(0);
-    expect(tracker.observe([{ key: 'AIDAKEYA', bucket: NOW_BUCKET, eventId: 'x', values: [] }], NOW)).toEqual([]);
-  });
-
-  test('keeps memory bounded: at most maxKeys keys and about maxEntries entries', () => {
-    const tracker = new FastPathTracker(DEFAULTS, { maxKeys: 100, maxEntries: 500 });
-    for (let k = 0; k < 1000; k++) tracker.observe(burst(`AIDAKEY${k}`, 10), NOW);
-    expect(tracker.size.keys).toBeLessThanOrEqual(100);
-    expect(tracker.size.entries).toBeLessThanOrEqual(500);
+  it('QuietKeys hands a key off for SUPPRESSION_MINUTES, then reports it again', () => {
+    const quiet = new QuietKeys({ suppressionMinutes: 2 });
+    expect(quiet.hot(['k', 'k', 'j'], 0)).toEqual(['k', 'j']);
+    quiet.handOff(['k'], 0);
+    expect(quiet.hot(['k', 'j'], 60_000)).toEqual(['j']);
+    expect(quiet.hot(['k'], 120_000)).toEqual(['k']);
   });
 });

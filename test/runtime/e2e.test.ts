@@ -24,7 +24,7 @@ import type { RuntimeConfig } from '../../lib/config/load';
 import type { Alert, Notification } from '../../lib/engine/alert';
 import { Detector } from '../../lib/engine/detector';
 import { StoreError } from '../../lib/engine/errors';
-import { FastPathTracker } from '../../lib/engine/fast-path';
+import { QuietKeys } from '../../lib/engine/fast-path';
 import type { AlertPublisher } from '../../lib/engine/ports';
 import { handleEvaluate } from '../../lib/usecases/evaluate';
 import { handleIngest } from '../../lib/usecases/ingest';
@@ -234,7 +234,7 @@ describe('ingest fast path (dynalite + fauxqs)', () => {
     const { config, store, detector, publisher } = await setup();
     const at = { index: -1 };
     const log: { index: number; alertId: string }[] = [];
-    const fastPath = { tracker: new FastPathTracker(config), publisher: noting(publisher, at, log), config };
+    const fastPath = { quiet: new QuietKeys(config), publisher: noting(publisher, at, log), config };
     // Act
     for (const [i, r] of reads.entries()) {
       at.index = i;
@@ -263,26 +263,34 @@ describe('ingest fast path (dynalite + fauxqs)', () => {
     expect(sent.map((n) => n.alertId)).toEqual([alert.alertId]);
   });
 
-  it('a burst split across two containers (10 events each) alerts from the scheduled evaluation only, once', async () => {
-    // Prepare
-    const { config, store, detector, publisher } = await setup();
-    const containers = [new FastPathTracker(config), new FastPathTracker(config)].map((tracker) => ({
-      tracker,
-      publisher,
-      config,
-    }));
-    // Act
-    for (const [i, r] of reads.entries()) {
-      await handleIngest(envelope(r), { detector, store, telemetry, fastPath: containers[i % 2] }, INGEST_AT);
-    }
-    const duringIngest = await delivered();
-    const scheduled = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
-    const afterwards = await delivered();
-    // Assess
-    expect(duringIngest).toHaveLength(0);
-    expect(scheduled.alerts).toBe(1);
-    expect(afterwards).toHaveLength(1);
-  });
+  it.each([2, 4])(
+    'a burst dealt round-robin over %i containers (own store caches, one table) alerts while ingesting the 20th event, once',
+    async (k) => {
+      // Prepare
+      const { config, detector, publisher } = await setup();
+      const at = { index: -1 };
+      const log: { index: number; alertId: string }[] = [];
+      const containers = Array.from({ length: k }, () => ({
+        store: new DynamoDbWindowStore(testClient(), { tableName: config.tableName }),
+        fastPath: { quiet: new QuietKeys(config), publisher: noting(publisher, at, log), config },
+      }));
+      // Act
+      for (const [i, r] of reads.entries()) {
+        at.index = i;
+        const c = containers[i % k] as (typeof containers)[number];
+        await handleIngest(envelope(r), { detector, store: c.store, telemetry, fastPath: c.fastPath }, INGEST_AT);
+      }
+      const duringIngest = await delivered();
+      const store = (containers[0] as (typeof containers)[number]).store;
+      const scheduled = await handleEvaluate({ store, publisher, config, telemetry }, EVALUATE_AT);
+      const afterwards = await delivered();
+      // Assess
+      expect(log.map((l) => l.index)).toEqual([reads.length - 1]);
+      expect(duringIngest).toHaveLength(1);
+      expect(scheduled.alerts).toBe(0);
+      expect(afterwards).toHaveLength(0);
+    },
+  );
 
   it('a failing fast-path publish does not fail ingest; the evaluator delivers the pending alert once', async () => {
     // Prepare
@@ -292,7 +300,7 @@ describe('ingest fast path (dynalite + fauxqs)', () => {
         throw new Error('SNS unavailable');
       },
     };
-    const fastPath = { tracker: new FastPathTracker(config), publisher: failing, config };
+    const fastPath = { quiet: new QuietKeys(config), publisher: failing, config };
     // Act
     const results = [];
     for (const r of reads)

@@ -345,3 +345,48 @@ describe('DynamoDB store against the memory store (realistic, paged buckets)', (
     );
   }, 120_000);
 });
+
+describe('DynamoDbWindowStore: crossing watch over several containers (lib/engine/fast-path.ts)', () => {
+  const settings = {
+    threshold: 4,
+    windowMinutes: 2,
+    latenessMinutes: 0,
+    suppressionMinutes: 5,
+    count: 'events' as const,
+  };
+  const now = (B0 + 1) * 60_000 - 1; // in bucket B0: windows end at B0 and read B0-2 … B0
+
+  it('reads back single-event minutes that cold containers skipped, once the key is within reach', async () => {
+    // Prepare: three containers (stores) on one table; a and b each write one minute's only event
+    const { open, requests } = await setup();
+    const [a, b, c] = [open(), open(), open()] as const;
+    const told: string[] = [];
+    const watch = { settings, watches: () => true, crossed: (k: string) => told.push(k) };
+    const record = (store: DynamoDbWindowStore, e: CountedEvent) => store.record([e], { saturation: 200, now, watch });
+    // Act
+    await record(a, event(1, { bucket: B0 - 2 }));
+    await record(b, event(2, { bucket: B0 - 1 }));
+    const beforeC = [...told];
+    const writesBefore = requests.requests.UpdateItem ?? 0;
+    await record(c, event(3));
+    await record(c, event(4));
+    // Assess: the singles cost no summary write; the second event of B0 reads them back and crosses (4 events)
+    expect(beforeC).toEqual([]);
+    expect(writesBefore).toBe(2);
+    expect(told).toEqual([KEY]);
+  });
+
+  it('tells no container while the store holds no crossing window', async () => {
+    // Prepare
+    const { open } = await setup();
+    const stores = [open(), open(), open(), open()];
+    const told: string[] = [];
+    const watch = { settings, watches: () => true, crossed: (k: string) => told.push(k) };
+    // Act: three events in the window, dealt over four containers, twice each minute in B0 - 1
+    for (const [i, e] of [event(1, { bucket: B0 - 1 }), event(2, { bucket: B0 - 1 }), event(3)].entries()) {
+      await (stores[i % 4] as DynamoDbWindowStore).record([e], { saturation: 200, now, watch });
+    }
+    // Assess
+    expect(told).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@
  * Memory follows the window state: one entry per (key, active minute), each holding at most `saturation` event ids,
  * `saturation` distinct tokens and CONTEXT_VALUES_LIMIT values per context field — never one entry per record.
  */
+import { type FastPathSettings, type MinuteSummary, summaryCrossed, summaryRange } from '../../engine/fast-path';
 import {
   type AlertClaim,
   type BucketIdentity,
@@ -78,7 +79,26 @@ export class MemoryWindowStore implements WindowStore {
   private readonly mutes = new Map<string, Mute>();
 
   async record(batch: readonly CountedEvent[], options: RecordOptions): Promise<RecordOutcome[]> {
-    return batch.map((e) => this.recordOne(e, options));
+    return batch.map((e) => {
+      const outcome = this.recordOne(e, options);
+      const watch = options.watch;
+      if (outcome === 'counted' && watch?.watches(e) && this.crossed(e.key, options.now, watch.settings)) {
+        watch.crossed(e.key);
+      }
+      return outcome;
+    });
+  }
+
+  /** One process sees every write, so the memory store knows each window exactly: its summary is the buckets. */
+  private crossed(key: string, now: number, settings: FastPathSettings): boolean {
+    const buckets = this.keys.get(key);
+    if (!buckets) return false;
+    const { from, to } = summaryRange(now, settings);
+    const summary = new Map<number, MinuteSummary>();
+    for (const [bucket, b] of buckets) {
+      if (bucket >= from && bucket <= to) summary.set(bucket, { events: b.ids.size, tokens: b.values });
+    }
+    return summaryCrossed(summary, now, settings);
   }
 
   /** Synchronous form of `record` for hot loops (replay); same semantics. */

@@ -78,6 +78,12 @@ export const PENDING_PARTITION = 'P';
 /** `pending` index partition of sent (or muted) claims whose thread still owes its burst summary. */
 export const OPEN_THREAD_PARTITION = 'T';
 export const CLAIM_SORT_KEY = 'A';
+/** The key's summary of recent minutes (lib/engine/fast-path.ts) sits beside its claim, in the key's partition. */
+export const SUMMARY_SORT_KEY = 'M';
+/** Summary attributes: `m<bucket>` bucket counts writers knew (NS; the largest counts), `t<bucket>` tokens (SS). */
+export const summaryCountName = (bucket: number) => `m${bucket}`;
+export const summaryTokensName = (bucket: number) => `t${bucket}`;
+export const SUMMARY_PATTERN = /^([mt])(\d+)$/;
 
 /** Context fields: one-letter tag, BucketState property, values an event contributes. */
 export const FIELDS = [
@@ -163,6 +169,24 @@ export function sideItemKey(key: string, bucket: number): Item {
 }
 export function claimItemKey(key: string): Item {
   return { [A.pk]: { S: claimPartition(key) }, [A.sk]: { S: CLAIM_SORT_KEY } };
+}
+export function summaryItemKey(key: string): Item {
+  return { [A.pk]: { S: claimPartition(key) }, [A.sk]: { S: SUMMARY_SORT_KEY } };
+}
+
+/** The engine's view of a summary item (a missing minute is absent). */
+export function summaryOf(item: Item): Map<number, { events: number; tokens: Set<string> }> {
+  const out = new Map<number, { events: number; tokens: Set<string> }>();
+  for (const [name, value] of Object.entries(item)) {
+    const m = SUMMARY_PATTERN.exec(name);
+    if (!m) continue;
+    const bucket = Number(m[2]);
+    const minute = out.get(bucket) ?? { events: 0, tokens: new Set<string>() };
+    if (m[1] === 'm') minute.events = Math.max(0, ...(value.NS ?? []).map(Number));
+    else for (const t of value.SS ?? []) minute.tokens.add(t);
+    out.set(bucket, minute);
+  }
+  return out;
 }
 
 export const num = (n: number): AttributeValue => ({ N: String(n) });

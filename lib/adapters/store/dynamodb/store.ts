@@ -31,10 +31,19 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../../../engine/errors';
+import {
+  type BucketAfterWrite,
+  bucketsToRead,
+  type KeySummary,
+  summaryCrossed,
+  summaryRange,
+  summaryStep,
+} from '../../../engine/fast-path';
 import type {
   AlertClaim,
   BucketState,
   CountedEvent,
+  CrossingWatch,
   Mute,
   RecordOptions,
   RecordOutcome,
@@ -74,6 +83,10 @@ import {
   sideItemKey,
   str,
   stringOf,
+  summaryCountName,
+  summaryItemKey,
+  summaryOf,
+  summaryTokensName,
 } from './layout';
 import { advance, type BucketView, EMPTY_PAGE, NEW_BUCKET, pageSnapshot, planRecord, quietRepeat } from './plan';
 
@@ -91,6 +104,11 @@ export interface DynamoDbWindowStoreOptions {
   readonly lookBackReuseMs?: number;
   /** Page size target (default PAGE_BYTES); tests set it small to exercise paging with few events. */
   readonly pageBytes?: number;
+  /**
+   * readBuckets with strongly consistent reads (twice the read units). The ingest fast path sets it: it evaluates a
+   * key right after a write told it the key crossed, and an eventually consistent read could still miss that write.
+   */
+  readonly consistentReads?: boolean;
 }
 
 // ---- plumbing ----------------------------------------------------------------------------------------------------
@@ -159,6 +177,9 @@ export class DynamoDbWindowStore implements WindowStore {
   private readonly views = new Map<string, BucketView>();
   private readonly lookBackReuseMs: number;
   private readonly pageBytes: number;
+  private readonly consistentReads: boolean;
+  /** key -> its summary as this container's last summary write returned it (lib/engine/fast-path.ts). */
+  private readonly summaries = new Map<string, { summary: KeySummary; expiresAt: number }>();
   /** The pages the last activeKeys call read, for readBuckets of the same evaluation. */
   private lookBack: { from: number; to: number; now: number; readAt: number; pages: PagesByKey } | undefined;
 
@@ -171,6 +192,7 @@ export class DynamoDbWindowStore implements WindowStore {
     this.cacheSize = options.cacheSize ?? 10_000;
     this.lookBackReuseMs = options.lookBackReuseMs ?? 60_000;
     this.pageBytes = options.pageBytes ?? PAGE_BYTES;
+    this.consistentReads = options.consistentReads ?? false;
   }
 
   // ---- counting ----
@@ -192,7 +214,92 @@ export class DynamoDbWindowStore implements WindowStore {
     return outcomes;
   }
 
-  private async recordOne(e: CountedEvent, { saturation, now }: RecordOptions): Promise<RecordOutcome> {
+  private async recordOne(e: CountedEvent, options: RecordOptions): Promise<RecordOutcome> {
+    const watch = options.watch?.watches(e) ? options.watch : undefined;
+    const outcome = await this.countOne(e, options, watch);
+    if (outcome.after && watch) await this.watchCrossing(e, outcome.after, options.now, watch);
+    return outcome.outcome;
+  }
+
+  /**
+   * The fast path's step after a counted write (lib/engine/fast-path.ts): the bucket alone, or the key's summary
+   * updated with what the write returned, says whether a window now reaches the threshold.
+   */
+  private async watchCrossing(e: CountedEvent, after: BucketAfterWrite, now: number, watch: CrossingWatch) {
+    const settings = watch.settings;
+    const { from } = summaryRange(now, settings);
+    const cached = this.summaries.get(e.key);
+    const warm = cached !== undefined && [...cached.summary.keys()].some((b) => b >= from);
+    const step = summaryStep(after, warm, now, settings);
+    if (step === 'crossed') watch.crossed(e.key);
+    if (step !== 'write') return;
+    const expiresAt = Math.max(e.expiresAt, cached?.expiresAt ?? 0);
+    let summary = await this.writeSummary(e.key, [after], cached?.summary, from, expiresAt, settings.count);
+    if (summaryCrossed(summary, now, settings)) return watch.crossed(e.key);
+    // Near the threshold: read back the minutes missing from the summary (single events written by containers
+    // without a recent summary) and fold what they hold in. Page 1 is enough: a minute with more pages has many
+    // events, so its second event's writer has summarised it (or is about to, and will be told).
+    const missing = bucketsToRead(summary, now, settings);
+    if (missing.length === 0) return;
+    const items = await this.batchGet(
+      'record',
+      missing.map((b) => bucketItemKey(e.key, b)),
+      true,
+    );
+    const found: BucketAfterWrite[] = [];
+    for (const b of missing) {
+      const item = items.get(itemId(bucketItemKey(e.key, b)));
+      const events = numberOf(item?.[A.events]) ?? 0;
+      if (item && events > 0 && isLive(item, now)) {
+        found.push({ bucket: b, events, tokens: new Set(item[A.values]?.SS ?? []) });
+      }
+    }
+    if (found.length === 0) return;
+    summary = await this.writeSummary(e.key, found, summary, from, expiresAt, settings.count);
+    if (summaryCrossed(summary, now, settings)) watch.crossed(e.key);
+  }
+
+  /** Folds `minutes` into the key's summary item (largest counts, token union); returns the summary after it. */
+  private async writeSummary(
+    key: string,
+    minutes: readonly BucketAfterWrite[],
+    known: KeySummary | undefined,
+    from: number,
+    expiresAt: number,
+    count: CrossingWatch['settings']['count'],
+  ): Promise<KeySummary> {
+    const x = new Expression();
+    for (const m of minutes) {
+      x.add(summaryCountName(m.bucket), { NS: [String(m.events)] });
+      if (count !== 'events' && m.tokens.size > 0) x.add(summaryTokensName(m.bucket), { SS: [...m.tokens] });
+    }
+    // Minutes no window can use any more are dropped, so the item stays a few hundred bytes (one write unit).
+    for (const b of known?.keys() ?? []) {
+      if (b >= from) continue;
+      x.remove(summaryCountName(b));
+      x.remove(summaryTokensName(b));
+    }
+    x.set(A.exp, num(expiresAt));
+    const written = await this.update('record', {
+      ...x.input(this.table, summaryItemKey(key)),
+      ReturnValues: 'ALL_NEW',
+    });
+    // No condition is set, so the update cannot fail on one.
+    const summary: KeySummary = written === CONDITION_FAILED ? (known ?? new Map()) : summaryOf(written);
+    this.summaries.delete(key);
+    this.summaries.set(key, { summary, expiresAt });
+    if (this.summaries.size > this.cacheSize) {
+      const oldest = this.summaries.keys().next().value;
+      if (oldest !== undefined) this.summaries.delete(oldest);
+    }
+    return summary;
+  }
+
+  private async countOne(
+    e: CountedEvent,
+    { saturation, now }: RecordOptions,
+    watch: CrossingWatch | undefined,
+  ): Promise<{ outcome: RecordOutcome; after?: BucketAfterWrite }> {
     if (e.key.includes(PAGE_SEPARATOR)) {
       throw new StoreError('record', { cause: new RangeError('a grouping key may not contain U+001F') });
     }
@@ -202,11 +309,11 @@ export class DynamoDbWindowStore implements WindowStore {
       // Not counted; only an event that moves the page's first or last seen (to the second, CloudTrail's precision)
       // is written, so the bucket's time span stays exact whatever the arrival order, at ≤ ~60 writes a bucket.
       await this.widenSeen(e, view, cacheKey, now);
-      return 'saturated';
+      return { outcome: 'saturated' };
     }
     const id = idDigest(e.eventId);
-    if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate'; // ids are never forgotten
-    if (quietRepeat(e, view, saturation)) return 'counted';
+    if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return { outcome: 'duplicate' }; // ids are never forgotten
+    if (quietRepeat(e, view, saturation)) return { outcome: 'counted' };
     const spilled = new Set<string>();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const plan = planRecord(e, id, view, saturation, this.pageBytes);
@@ -220,16 +327,23 @@ export class DynamoDbWindowStore implements WindowStore {
         ReturnValues: 'ALL_NEW',
       });
       if (written !== CONDITION_FAILED) {
-        this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
-        return 'counted';
+        const next = advance(view, view.page, pageSnapshot(written));
+        this.remember(cacheKey, next, now);
+        // Exact at this write: frozen pages never change, and `written` is the open page right after it.
+        const after = watch && {
+          bucket: e.bucket,
+          events: next.frozen.events + next.open.events,
+          tokens: new Set([...next.frozen.values, ...next.open.values]),
+        };
+        return { outcome: 'counted', after };
       }
       // A true duplicate or saturation, a page frozen meanwhile, or a stale view: read the bucket and decide.
       // Repeated conflicts mean several writers on one hot bucket: back off a little, with jitter.
       if (attempt > 0) await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
       view = await this.refresh(e.key, e.bucket, view);
       this.remember(cacheKey, view, now);
-      if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return 'duplicate';
-      if (view.open.saturated) return 'saturated';
+      if (view.frozen.ids.has(hex(id)) || view.open.ids.has(hex(id))) return { outcome: 'duplicate' };
+      if (view.open.saturated) return { outcome: 'saturated' };
     }
     throw new StoreError('record', { cause: new Error(`no stable view after ${MAX_ATTEMPTS} attempts`) });
   }
@@ -361,7 +475,7 @@ export class DynamoDbWindowStore implements WindowStore {
       const found = await this.batchGet(
         'readBuckets',
         wanted.map((w) => bucketItemKey(key, w.bucket, w.page)),
-        false,
+        this.consistentReads,
       );
       const next: { bucket: number; page: number }[] = [];
       for (const w of wanted) {
