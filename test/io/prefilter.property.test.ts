@@ -8,13 +8,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { prefilterDocument } from '../../lib/adapters/io/prefilter';
+import { loadConfig } from '../../lib/config/load';
+import { Detector } from '../../lib/engine/detector';
 import { SECRETS_MANAGER_SOURCE } from '../../lib/engine/event';
-import { collectRecords, toAccessEvent } from '../../lib/engine/records';
+import { collectRecords } from '../../lib/engine/records';
 
-/** The full path's verdict for one record: does it stop at `other-service` (or earlier, with another reason)? */
+const detector = new Detector(loadConfig({}, {}));
+
+/** The full path's verdict for one record: does the detector skip it as `other-service`? */
 function isOtherService(record: unknown): boolean {
-  const parsed = toAccessEvent(record);
-  return parsed.ok && parsed.value.eventSource !== SECRETS_MANAGER_SOURCE;
+  const p = detector.prepare(record);
+  return !p.ok && p.reason === 'other-service';
 }
 
 const str = (s: string) => JSON.stringify(s);
@@ -61,6 +65,7 @@ const source = fc.constantFrom(
   '\\u0073ecretsmanager.amazonaws.com',
   'ec2.amazonaws.com',
   'SECRETSMANAGER.amazonaws.com',
+  '',
 );
 
 const name = fc.constantFrom('GetObject', 'Decrypt', 'GetSecretValue', 'BatchGetSecretValue', '', 'Assume\\"Role');
@@ -81,6 +86,11 @@ const extra = fc.oneof(
   { weight: 1, arbitrary: fc.constant(',"userIdentity":"gone"') },
   { weight: 1, arbitrary: fc.constant(',"event\\u0054ime":"x"') },
   { weight: 1, arbitrary: fc.constant(',"nested":{"eventName":"Other","eventTime":"x"}') },
+  { weight: 1, arbitrary: fc.constant(',"eventSource":""') },
+  { weight: 1, arbitrary: fc.constant(',"eventSource":null') },
+  { weight: 1, arbitrary: fc.constant(',"eventSource":"s3.amazonaws.com"') },
+  { weight: 1, arbitrary: fc.constant(',"event\\u0053ource":"x"') },
+  { weight: 1, arbitrary: fc.constant(',"nested":{"eventSource":null}') },
 );
 
 /** One record as CloudTrail writes it, or deliberately not. */
@@ -127,7 +137,17 @@ const document = fc
     records: fc.array(fc.oneof({ weight: 3, arbitrary: cleanRecord }, { weight: 1, arbitrary: record }), {
       maxLength: 12,
     }),
-    layout: fc.constantFrom('aws', 'aws', 'aws', 'newline', 'spaced', 'extra-key', 'second-records', 'pretty'),
+    layout: fc.constantFrom(
+      'aws',
+      'aws',
+      'aws',
+      'newline',
+      'spaced',
+      'extra-key',
+      'second-records',
+      'pretty',
+      'stray-element',
+    ),
   })
   .map(({ records, layout }) => {
     const body = records.join(',');
@@ -143,6 +163,9 @@ const document = fc
       case 'second-records':
         // A second Records array whose last element looks like a clean record: JSON.parse keeps only this one.
         return `{"Records":[${body}],"Records":[{},{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}]}`;
+      case 'stray-element':
+        // An array element that is not a record, holding the event source name, between two records.
+        return `{"Records":[${records.length > 0 ? `${body},` : ''}{"a":"${SECRETS_MANAGER_SOURCE}"},${body || '{}'}]}`;
       default:
         return JSON.stringify(JSON.parse(`{"Records":[${body}]}`), null, 2);
     }
@@ -202,7 +225,9 @@ describe('prefilterDocument', () => {
         const text = `{"Records":[${rs.join(',')}]}`;
         const fast = prefilterDocument(Buffer.from(text, 'utf8'));
         expect(fast).toBeDefined();
-        const parsed = rs.filter((r) => r.includes('secretsmanager') || r.includes('\\u')).length;
+        const parsed = rs.filter(
+          (r) => r.includes('secretsmanager') || r.includes('\\u') || r.includes('"eventSource":""'),
+        ).length;
         expect(fast?.records.length).toBe(parsed);
         check(text);
       }),

@@ -7,13 +7,10 @@
  * The result is plain data (structured-clonable) so that a worker thread can produce it.
  */
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import type { SkipReason } from '../../engine/event';
-import { prefilterDocument } from './prefilter';
+import { gunzip } from './gunzip';
+import { type Prefiltered, prefilterDocument } from './prefilter';
 import { readInputBatches } from './read';
-
-/** Output chunk of the one-shot gunzip. */
-const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 
 /** Names the ordinary reader reads whole (read.ts); only these take the fast path. */
 const DOCUMENT_NAME = /\.json(?:\.gz)?$/i;
@@ -54,23 +51,32 @@ export async function readFull(path: string, maxBytes: number): Promise<FileResu
   return result;
 }
 
-/** Decompressed bytes of a file read whole, or undefined when the ordinary reader must handle it. */
-async function decoded(path: string, maxBytes: number): Promise<Buffer | undefined> {
+/**
+ * The fast path's answer for a file's bytes, or undefined when the ordinary reader must handle it (corrupt, too large,
+ * not in CloudTrail's layout). Synchronous from gunzip to the end of the prefilter: the decompressed bytes live in the
+ * thread's reused buffer (gunzip.ts) and must not be overwritten by another file meanwhile.
+ */
+function prefiltered(raw: Buffer, maxBytes: number): Prefiltered | undefined {
+  let data: Buffer;
   try {
-    const data = await readFile(path);
-    if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) return data;
-    // Large output chunks: fewer pieces for zlib to concatenate (CloudTrail compresses about 10:1).
-    return gunzipSync(data, { maxOutputLength: maxBytes, chunkSize: GUNZIP_CHUNK_BYTES });
+    data = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b ? gunzip(raw, maxBytes) : raw;
   } catch {
-    // Unreadable, corrupt or too large: read.ts reports it (or streams it) exactly as without the fast path.
+    // Corrupt or too large: read.ts reports it (or streams it) exactly as without the fast path.
     return undefined;
   }
+  return prefilterDocument(data);
 }
 
 /** One `.json(.gz)` file (see fastPathEligible) with the fast path, falling back to the ordinary reader. */
 export async function readFileFast(path: string, maxBytes: number): Promise<FileResult> {
-  const data = await decoded(path, maxBytes);
-  const fast = data === undefined ? undefined : prefilterDocument(data);
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch {
+    // Unreadable: read.ts reports it exactly as without the fast path.
+    return readFull(path, maxBytes);
+  }
+  const fast = prefiltered(raw, maxBytes);
   if (fast === undefined) return readFull(path, maxBytes);
   const skipped: Partial<Record<SkipReason, number>> = {};
   addSkip(skipped, 'other-service', fast.otherService);
