@@ -38,7 +38,7 @@ export interface LatencyOptions {
   readonly ingestMs: number;
   /** Time from the evaluator's start to its publish (measured evaluation time). */
   readonly evaluatorMs: number;
-  /** SQS buffer batch window (the deployment's ingestBatchWindowSeconds default is 5 s). */
+  /** SQS buffer batch window (the deployment's ingestBatchWindowSeconds default is 1 s). */
   readonly batchWindowsMs?: readonly number[];
 }
 

@@ -393,9 +393,11 @@ export const DEPLOY_PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
     check: integer(1, 10_000),
   },
   ingestBatchWindowSeconds: {
-    default: '5',
+    // 1 s keeps an alert within ~1 s of its crossing event on the buffered path (docs/PERFORMANCE.md, figure 4);
+    // longer windows mean fewer, fuller invocations for very busy accounts at the price of that delay.
+    default: '1',
     accepted: '0 to 300',
-    doc: 'how long the buffer gathers a batch',
+    doc: 'how long the buffer gathers a batch (adds up to this much to alert latency)',
     check: integer(0, 300),
   },
   centralBus: {

@@ -267,6 +267,37 @@ function reasonCountOf(d: ReasonDecision, config: DetectionConfig): ReasonCount 
   };
 }
 
+/** What one bucket can add to any window's measure, whatever the count mode: its events or its distinct tokens. */
+export function bucketBound(events: number, tokens: number): number {
+  return Math.max(events, tokens);
+}
+
+/**
+ * Whether a key could ever be read by decideAlerts, which skips a key unless the bucket bounds of its look-back range
+ * add up to its threshold: the largest such sum over every range of that width, from the key's bucket bounds in any
+ * order. A key for which this is false never becomes a candidate at any `now`.
+ */
+export function canReachThreshold(
+  bounds: Iterable<readonly [bucket: number, bound: number]>,
+  reason: Reason,
+  config: DetectionConfig,
+): boolean {
+  const threshold = measureOf(reason, config).threshold;
+  const sorted = [...bounds].sort((a, b) => a[0] - b[0]);
+  const width = lookBack(0, config).to - lookBack(0, config).from + 1;
+  let sum = 0;
+  let tail = 0;
+  for (const [bucket, bound] of sorted) {
+    sum += bound;
+    while ((sorted[tail] as readonly [number, number])[0] <= bucket - width) {
+      sum -= (sorted[tail] as readonly [number, number])[1];
+      tail++;
+    }
+    if (sum >= threshold) return true;
+  }
+  return false;
+}
+
 /**
  * Decides alerts for every identity active in the look-back at `now`, folding complementary-signal counters onto
  * their identity (one alert, one suppression, several reasons). Read-only; `runEvaluation` claims and publishes.
@@ -301,7 +332,7 @@ export async function decideAlerts(
       const buckets = await store.readBuckets(key, range.from, range.to, now);
       // Cheap bound: no window can reach the threshold if the whole look-back holds fewer events and tokens.
       let upper = 0;
-      for (const b of buckets) upper += Math.max(b.events, b.values.length);
+      for (const b of buckets) upper += bucketBound(b.events, b.values.length);
       if (upper >= measure.threshold) read.push({ reason, buckets, measure });
     }
     if (read.length === 0) continue;

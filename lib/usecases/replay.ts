@@ -11,9 +11,12 @@
 import { MemoryWindowStore } from '../adapters/store/memory';
 import type { Notification } from '../engine/alert';
 import { Detector, emptyStats, type IngestStats } from '../engine/detector';
-import { type EvaluationSettings, runEvaluation } from '../engine/evaluate';
+import { canReachThreshold, type EvaluationSettings, runEvaluation } from '../engine/evaluate';
 import type { SkipReason } from '../engine/event';
+import { parseKey } from '../engine/identity';
 import type { Mute } from '../engine/ports';
+import type { DetectionConfig } from '../engine/settings';
+import { MAIN_REASON } from '../engine/signals';
 import { BUCKET_MS, bucketsPerWindow } from '../engine/window';
 
 /** A record to prepare, or skipped input: `count` pieces (default 1) skipped for the same reason without parsing. */
@@ -39,6 +42,33 @@ export interface ReplayOptions {
   store?: MemoryWindowStore;
   /** Analyst mutes to apply, each in force from its createdAt to its until (simulated time). */
   mutes?: readonly Mute[];
+  /**
+   * Evaluate every identity at every minute in reach of any bucket, as the scheduled evaluator would (the reference
+   * the default is proven equal to, in test/engine/replay-prune.property.test.ts). By default identities none of
+   * whose keys can ever reach a threshold are dropped after counting (see quietIdentities).
+   */
+  evaluateEveryIdentity?: boolean;
+}
+
+/**
+ * Keys of the identities none of whose keys can ever be a candidate (evaluate.ts canReachThreshold). Dropping them
+ * before phase 2 changes no notification: such an identity is never decided, so it never alerts, opens a thread or
+ * has a summary, and the minutes its buckets alone kept in reach have nothing to decide for anyone else. It leaves
+ * phase 2 the few identities near a threshold instead of every identity at every minute.
+ */
+export function quietIdentities(store: MemoryWindowStore, config: DetectionConfig): string[] {
+  const keysOf = new Map<string, string[]>();
+  const hot = new Set<string>();
+  for (const [key, bounds] of store.bucketBounds()) {
+    const { identity, signal } = parseKey(key);
+    const keys = keysOf.get(identity) ?? [];
+    keys.push(key);
+    keysOf.set(identity, keys);
+    if (!hot.has(identity) && canReachThreshold(bounds, signal ?? MAIN_REASON, config)) hot.add(identity);
+  }
+  const quiet: string[] = [];
+  for (const [identity, keys] of keysOf) if (!hot.has(identity)) quiet.push(...keys);
+  return quiet;
 }
 
 /** Counts all records (phase 1). Exposed for `rsr tune`, which reads the same buckets. */
@@ -90,6 +120,7 @@ export async function replay(
   const detector = new Detector(config);
   const store = options.store ?? new MemoryWindowStore();
   const { stats, firstEvent, lastEvent } = await countRecords(items, detector, store);
+  if (!options.evaluateEveryIdentity) store.dropKeys(quietIdentities(store, config));
   for (const m of options.mutes ?? []) await store.putMute(m, 0);
 
   const notifications: Notification[] = [];

@@ -7,6 +7,7 @@
  * Memory follows the window state: one entry per (key, active minute), each holding at most `saturation` event ids,
  * `saturation` distinct tokens and CONTEXT_VALUES_LIMIT values per context field — never one entry per record.
  */
+import { bucketBound } from '../../engine/evaluate';
 import { type FastPathSettings, type MinuteSummary, summaryCrossed, summaryRange } from '../../engine/fast-path';
 import {
   type AlertClaim,
@@ -224,6 +225,27 @@ export class MemoryWindowStore implements WindowStore {
   /** Every bucket index that holds data, ascending (replay uses it to jump over idle time). */
   activeBuckets(): number[] {
     return [...this.byBucket.keys()].sort((a, b) => a - b);
+  }
+
+  /** Each key with its buckets' bounds (evaluate.ts bucketBound: events or distinct tokens, the larger). */
+  *bucketBounds(): Generator<[key: string, bounds: [bucket: number, bound: number][]]> {
+    for (const [key, buckets] of this.keys) {
+      yield [key, [...buckets.values()].map((b) => [b.bucket, bucketBound(b.ids.size, b.values.size)])];
+    }
+  }
+
+  /** Forgets these keys and all their buckets (replay drops identities that can never be a candidate). */
+  dropKeys(keys: Iterable<string>): void {
+    for (const key of keys) {
+      const buckets = this.keys.get(key);
+      if (!buckets) continue;
+      this.keys.delete(key);
+      for (const bucket of buckets.keys()) {
+        const set = this.byBucket.get(bucket);
+        set?.delete(key);
+        if (set?.size === 0) this.byBucket.delete(bucket);
+      }
+    }
   }
 
   /** Drops buckets and claims that expired before `now` (replay calls it as simulated time advances). */
