@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const targets = [
   { entry: 'lib/cli/main.ts', outfile: 'dist/cli.js', minify: false },
+  // What `rsr replay` and `rsr tune` load in their read workers (without it they load dist/cli.js, only slower).
+  { entry: 'lib/usecases/read-worker.ts', outfile: 'dist/read-worker.js', minify: false },
   { entry: 'functions/ingest/handler.ts', outfile: 'dist/ingest/index.js', minify: true },
   { entry: 'functions/evaluate/handler.ts', outfile: 'dist/evaluate/index.js', minify: true },
 ];

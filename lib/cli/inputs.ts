@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 /** Input reading shared by the commands that read CloudTrail files (replay, tune): errors, workers, the progress bar. */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { countInputs, type SkippedFile } from '../adapters/io/read';
@@ -76,8 +78,15 @@ function parseWorkers(raw: unknown): number {
   return n;
 }
 
-/** The bundled CLI (a .js file) can start workers on itself; running from TypeScript sources it reads in-thread. */
-const WORKER_SCRIPT = __filename.endsWith('.js') ? __filename : undefined;
+/**
+ * The script read workers load: the small worker bundle built beside the CLI (dist/read-worker.js), or else the
+ * bundled CLI itself (which serves reads too when loaded as a worker). From TypeScript sources it reads in-thread.
+ */
+const WORKER_SCRIPT = !__filename.endsWith('.js')
+  ? undefined
+  : existsSync(join(__dirname, 'read-worker.js'))
+    ? join(__dirname, 'read-worker.js')
+    : __filename;
 
 export async function openInputs(paths: readonly string[], opts: Record<string, unknown> = {}): Promise<CliInputs> {
   const workers = parseWorkers(opts.workers);

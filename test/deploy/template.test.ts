@@ -483,7 +483,7 @@ describe('ingestQueue=true', () => {
     expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['IngestBufferQueue', 'Arn'] });
     expect(numeric(mapping.BatchSize)).toBe(100);
-    expect(numeric(mapping.MaximumBatchingWindowInSeconds)).toBe(5);
+    expect(numeric(mapping.MaximumBatchingWindowInSeconds)).toBe(1);
     expect(props(queued.IngestBufferQueue).RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': ['IngestBufferDeadLetterQueue', 'Arn'] },
       maxReceiveCount: 5,
