@@ -5,7 +5,8 @@
  *   node bench/run.mjs [--quick | --smoke] [--only replay,ingest,evaluator,latency,cold-start] [--out FILE]
  *                      [--keep-data]
  *
- * --quick finishes in under a minute (smaller replay datasets, evaluator up to 5 k identities); --smoke is a
+ * --quick finishes in under a minute (smaller replay datasets, two runs, 400 ingest identities, evaluator up to 3 k
+ * identities; throughput bars are judged on the full run only); --smoke is a
  * seconds-long run on trivial sizes that only checks that every section still works (targets are not judged).
  */
 import { execFileSync } from 'node:child_process';
@@ -91,14 +92,14 @@ const PLANS: Record<Mode, Plan> = {
           bursts: 5,
         },
       ],
-      runs: 3,
+      runs: 2,
     },
     mixedRecords: 40_000,
-    ingest: { identities: 1_000, minutes: 1, hotEvents: 5_000, steadyIdentities: 30 },
-    evaluator: { active: [1_000, 5_000], expiredUpTo: 1_000, runs: 2 },
-    summary: { events: 200, minutes: 8 },
+    ingest: { identities: 400, minutes: 1, hotEvents: 5_000, steadyIdentities: 30 },
+    evaluator: { active: [1_000, 3_000], expiredUpTo: 1_000, runs: 2 },
+    summary: { events: 100, minutes: 4 },
     bursts: 300,
-    coldRuns: 5,
+    coldRuns: 3,
   },
   smoke: {
     replay: {
@@ -208,6 +209,11 @@ export async function runBench(args: BenchOptions): Promise<BenchResults> {
   const plan = PLANS[args.mode];
   const judged = args.mode !== 'smoke';
   const judge = (ok: boolean) => (judged ? ok : undefined);
+  // Throughput bars are set on the full run's datasets (1 M and 200 k records): on the quick run's small ones, the
+  // fixed start-up of rsr (about 0.3 s) weighs too much for the ratio to say anything about them.
+  const full = args.mode === 'full';
+  const throughputTarget = (bar: string) => (full ? bar : `${bar} (judged on the full run)`);
+  const judgeThroughput = (ok: boolean) => (full ? ok : undefined);
   const started = Date.now();
   const log =
     args.log ??
@@ -236,14 +242,14 @@ export async function runBench(args: BenchOptions): Promise<BenchResults> {
       measured:
         `${n0(large.rsrRecordsPerSec)} rec/s = ×${f(large.ratio)} the gunzip+JSON.parse baseline ${n0(large.baselineRecordsPerSec)} rec/s ` +
         `(pairs ${large.pairRatios.map((r) => f(r)).join('/')}), ${f(large.floorRatio * 100, 0)} % of the gunzip+byte-search floor ${n0(large.floorRecordsPerSec)} rec/s`,
-      target: '≥ ×2 baseline and ≥ 50 % of floor',
-      met: judge(large.ratio >= 2 && large.floorRatio >= 0.5),
+      target: throughputTarget('≥ ×2 baseline and ≥ 50 % of floor'),
+      met: judgeThroughput(large.ratio >= 2 && large.floorRatio >= 0.5),
     });
     rows.push({
       figure: `1 tune throughput, ${n0(large.dataset.records)} records`,
       measured: `×${f(large.tuneRatio)} the baseline, ${f(large.tuneFloorRatio * 100, 0)} % of the floor`,
-      target: '≥ ×2 baseline and ≥ 50 % of floor',
-      met: judge(large.tuneRatio >= 2 && large.tuneFloorRatio >= 0.5),
+      target: throughputTarget('≥ ×2 baseline and ≥ 50 % of floor'),
+      met: judgeThroughput(large.tuneRatio >= 2 && large.tuneFloorRatio >= 0.5),
     });
     rows.push({
       figure: `1 replay throughput, ${n0(small.dataset.records)} records (${f((small.dataset.secretsManagerRecords / small.dataset.records) * 100, 0)} % Secrets Manager)`,
@@ -290,8 +296,8 @@ export async function runBench(args: BenchOptions): Promise<BenchResults> {
       measured:
         `×${f(mixed.ratio)} the gunzip+JSON.parse baseline (pairs ${mixed.pairRatios.map((r) => f(r)).join('/')}), ` +
         `${mixed.alerts} alerts, ${mixed.sameAlertsAsFullParse ? 'identical to' : 'DIFFERENT from'} the full-parse path`,
-      target: '≥ ×1.6, identical alerts',
-      met: judge(mixed.ratio >= 1.6) === false ? false : mixed.sameAlertsAsFullParse,
+      target: throughputTarget('≥ ×1.6, identical alerts'),
+      met: judgeThroughput(mixed.ratio >= 1.6) === false ? false : mixed.sameAlertsAsFullParse,
     });
   }
 
