@@ -125,6 +125,30 @@ describe('DynamoDB store write cost (as AWS bills it)', () => {
     expect(bucket?.events).toBe(SATURATION);
   }, 120_000);
 
+  test('four containers widening one saturated bucket in time order look before they write (span exact)', async () => {
+    // Prepare: the benchmark's shape, events in time order over the minute, dealt round-robin: every container sees
+    // every new second, and without looking first three of four widening writes lost the race (171 of 228)
+    const client = testClient();
+    const tableName = await freshTable(client, 'cost-widen4');
+    const capacity = meter(client);
+    const stores = Array.from({ length: 4 }, () => new DynamoDbWindowStore(client, { tableName }));
+    const key = 'AROA3EXAMPLEROLEID7Q:exfil';
+    const events = Array.from({ length: 5000 }, (_, n) => {
+      const e = event(key, B0, n, n % 500);
+      return { ...e, context: { ...e.context, eventTime: B0 * 60_000 + Math.floor((n * 60) / 5000) * 1000 } };
+    });
+    // Act
+    for (const [n, e] of events.entries()) {
+      await stores[n % 4]?.record([e], { saturation: SATURATION, now: B0 * 60_000 });
+    }
+    // Assess: cost, lost races, and the span to the second whatever the container that wrote it
+    report('1 identity x 5000/min in time order, 4 containers', capacity, events.length);
+    expect(perEvent(capacity, events.length)).toBeLessThanOrEqual(0.1);
+    expect(capacity.conditionalFailures).toBeLessThan(80);
+    const [bucket] = (await stores[0]?.readBuckets(key, B0, B0, B0 * 60_000)) ?? [];
+    expect([bucket?.firstSeen, bucket?.lastSeen]).toEqual([B0 * 60_000, B0 * 60_000 + 59_000]);
+  }, 120_000);
+
   test('one identity re-reading one secret 5 000 times a minute under distinct counting stays within 0.1', async () => {
     // Prepare: distinct counting never saturates on repeats, so the cost must come from the quiet-repeat path
     const client = testClient();

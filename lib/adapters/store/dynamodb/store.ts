@@ -169,12 +169,30 @@ function groupPages(items: Iterable<Item>, into: PagesByKey = new Map()): PagesB
   return into;
 }
 
+/** Whether an uncounted event at `t` moves the page's first or last seen (as far as this view knows). */
+function widens(page: BucketView['open'], t: number): boolean {
+  return (page.firstSeen !== undefined && t < page.firstSeen) || (page.lastSeen !== undefined && t > page.lastSeen);
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+function latest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 export class DynamoDbWindowStore implements WindowStore {
   private readonly table: string;
   private readonly concurrency: number;
   private readonly cacheSize: number;
   /** `bucket␀key` -> view, in least-recently-used order; lives as long as the Lambda container. */
   private readonly views = new Map<string, BucketView>();
+  /**
+   * `bucket␀key` of saturated buckets where this container lost a race to widen first/last seen: other containers
+   * widen them too, so it looks before it writes (widenSeen). Bounded like `views`, oldest first out.
+   */
+  private readonly contended = new Set<string>();
   private readonly lookBackReuseMs: number;
   private readonly pageBytes: number;
   private readonly consistentReads: boolean;
@@ -351,13 +369,35 @@ export class DynamoDbWindowStore implements WindowStore {
   /**
    * Widens the saturated open page's first/last seen to an uncounted event's time (min and max: idempotent and
    * order-independent). A lost race (someone widened further) only refreshes the view.
+   *
+   * Containers sharing a hot bucket all see its new seconds, and all but the first lose the conditional write (a lost
+   * write is billed like a won one): 3 of 4 attempts with four containers (measured, 171 of 228). So once this
+   * container has lost a race on a bucket, it first reads the page, eventually consistent (0.5 RU for a page of at
+   * most 1 KB, against 1 WU), and writes only if the stored span is still narrower. A stale read only costs the
+   * write it would have cost anyway: the condition keeps the span exact.
    */
   private async widenSeen(e: CountedEvent, view: BucketView, cacheKey: string, now: number): Promise<void> {
     const t = e.context.eventTime;
+    if (!widens(view.open, t)) return;
+    if (this.contended.has(cacheKey)) {
+      const item = await this.getItem('record', bucketItemKey(e.key, e.bucket, view.page), false);
+      if (item !== undefined) {
+        // Only the span is taken from the read: it may be older than this view, and the span only ever widens.
+        const stored = pageSnapshot(item);
+        view = {
+          ...view,
+          open: {
+            ...view.open,
+            firstSeen: earliest(view.open.firstSeen, stored.firstSeen),
+            lastSeen: latest(view.open.lastSeen, stored.lastSeen),
+          },
+        };
+        this.remember(cacheKey, view, now);
+        if (!widens(view.open, t)) return;
+      }
+    }
     const s = view.open;
     const earlier = s.firstSeen !== undefined && t < s.firstSeen;
-    const later = s.lastSeen !== undefined && t > s.lastSeen;
-    if (!earlier && !later) return;
     const x = new Expression();
     const attribute = earlier ? A.firstSeen : A.lastSeen;
     x.when(`${x.n(attribute)} ${earlier ? '>' : '<'} ${x.v(num(t))}`);
@@ -366,8 +406,17 @@ export class DynamoDbWindowStore implements WindowStore {
       ...x.input(this.table, bucketItemKey(e.key, e.bucket, view.page)),
       ReturnValues: 'ALL_NEW',
     });
-    if (written !== CONDITION_FAILED) this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
-    else this.remember(cacheKey, await this.refresh(e.key, e.bucket, view), now);
+    if (written !== CONDITION_FAILED) {
+      this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
+      return;
+    }
+    this.contended.delete(cacheKey);
+    this.contended.add(cacheKey);
+    if (this.contended.size > this.cacheSize) {
+      const oldest = this.contended.values().next().value;
+      if (oldest !== undefined) this.contended.delete(oldest);
+    }
+    this.remember(cacheKey, await this.refresh(e.key, e.bucket, view), now);
   }
 
   /** Value texts that are not kept in the page (rare: only values new to a bucket after its first event). */
@@ -679,9 +728,11 @@ export class DynamoDbWindowStore implements WindowStore {
     }
   }
 
-  private async getItem(operation: string, key: Item): Promise<Item | undefined> {
+  private async getItem(operation: string, key: Item, consistent = true): Promise<Item | undefined> {
     try {
-      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: consistent }),
+      );
       return out.Item;
     } catch (error) {
       throw new StoreError(operation, { cause: error });
