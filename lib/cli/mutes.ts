@@ -4,10 +4,9 @@
  * operator's credentials, and records who muted (the caller's ARN from STS GetCallerIdentity), why and until when.
  */
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
-import { DynamoDbWindowStore } from '../adapters/store/dynamodb';
+import type { DynamoDbWindowStore } from '../adapters/store/dynamodb';
 import { ENV, loadConfig, type Overrides } from '../config/load';
 import { ConfigError, StoreError } from '../engine/errors';
 import type { Mute } from '../engine/ports';
@@ -102,6 +101,7 @@ export function describeMute(m: Mute): string {
 /** Who is calling: the ARN STS reports for the credentials in use. */
 export async function callerArn(sts: STSClient): Promise<string> {
   try {
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
     const out = await sts.send(new GetCallerIdentityCommand({}));
     if (!out.Arn) throw new Error('GetCallerIdentity returned no Arn');
     return out.Arn;
@@ -117,6 +117,11 @@ function tableOverrides(opts: { tableName?: string }): Overrides {
 
 async function withStore<T>(opts: { tableName?: string }, fn: (store: DynamoDbWindowStore) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, tableOverrides(opts));
+  // Loaded here, not at the top: the SDK takes ~0.1 s to load, which every other command would pay (measured).
+  const [{ DynamoDBClient }, { DynamoDbWindowStore }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../adapters/store/dynamodb'),
+  ]);
   const client = new DynamoDBClient({});
   try {
     return await fn(new DynamoDbWindowStore(client, { tableName: config.tableName }));
@@ -140,6 +145,7 @@ export function registerMutes(program: Command): void {
       const minutes = parseDuration('--for', opts.for);
       const reason = parseReason('--reason', opts.reason);
       const signal = parseSignal('--signal', opts.signal);
+      const { STSClient } = await import('@aws-sdk/client-sts');
       const sts = new STSClient({});
       try {
         const by = await callerArn(sts);

@@ -3,14 +3,13 @@
  * (`--from-cloudtrail`, the LookupEvents API) or an organisation trail's Athena table (`--athena`); and
  * `rsr athena-sql`, which prints the Athena query. The flags live here so options.ts keeps the detection settings.
  */
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { candidateSelect, cloudTrailTime, unloadStatement } from '../adapters/athena/query';
-import { readUnloaded, runAthena } from '../adapters/athena/run';
-import { HISTORY_DAYS, readEventHistory } from '../adapters/cloudtrail/event-history';
+import { HISTORY_DAYS } from '../adapters/cloudtrail/limits';
 import type { InputItem } from '../adapters/io/read';
 import { loadConfig, type RuntimeConfig } from '../config/load';
 import { ConfigError, InputError } from '../engine/errors';
@@ -23,27 +22,33 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_TABLE = 'cloudtrail_logs_pp';
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 
-// SDK clients, built once per process (per Region for CloudTrail: event history is regional).
+// SDK clients, built once per process (per Region for CloudTrail: event history is regional). The SDK and the
+// adapters that use it are loaded by the command that needs them: loading them up front cost every command ~0.1 s.
 const cloudTrailClients = new Map<string, CloudTrailClient>();
 let athenaClient: AthenaClient | undefined;
 let s3Client: S3Client | undefined;
 
-function cloudTrailFor(region: string): CloudTrailClient {
-  let client = cloudTrailClients.get(region);
-  if (client === undefined) {
-    // Throttling is retried by readEventHistory at the documented rate, so the SDK does not retry on its own.
-    client = new CloudTrailClient({ region, maxAttempts: 1 });
-    cloudTrailClients.set(region, client);
-  }
-  return client;
+async function cloudTrailClientFactory(): Promise<(region: string) => CloudTrailClient> {
+  const { CloudTrailClient } = await import('@aws-sdk/client-cloudtrail');
+  return (region) => {
+    let client = cloudTrailClients.get(region);
+    if (client === undefined) {
+      // Throttling is retried by readEventHistory at the documented rate, so the SDK does not retry on its own.
+      client = new CloudTrailClient({ region, maxAttempts: 1 });
+      cloudTrailClients.set(region, client);
+    }
+    return client;
+  };
 }
 
-function athena(): AthenaClient {
+async function athena(): Promise<AthenaClient> {
+  const { AthenaClient } = await import('@aws-sdk/client-athena');
   athenaClient ??= new AthenaClient({});
   return athenaClient;
 }
 
-function s3(): S3Client {
+async function s3(): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   // Path-style addressing when an endpoint is set (a local S3-compatible server has no per-bucket host names).
   const local = process.env.AWS_ENDPOINT_URL_S3 !== undefined || process.env.AWS_ENDPOINT_URL !== undefined;
   s3Client ??= new S3Client({ forcePathStyle: local });
@@ -177,7 +182,7 @@ function cliSource(
   };
 }
 
-function openEventHistory(opts: Record<string, unknown>): CliInputs {
+async function openEventHistory(opts: Record<string, unknown>): Promise<CliInputs> {
   const now = Date.now();
   const range = rangeFrom(opts, now, HISTORY_DAYS, HISTORY_DAYS);
   if (range.regions.length === 0) throw new ConfigError('--region', '', 'one or more Regions (or AWS_REGION)');
@@ -192,10 +197,14 @@ function openEventHistory(opts: Record<string, unknown>): CliInputs {
         hideCursor: true,
       })
     : undefined;
+  const [{ readEventHistory }, clientFor] = await Promise.all([
+    import('../adapters/cloudtrail/event-history'),
+    cloudTrailClientFactory(),
+  ]);
   bar?.start(100, 0, { events: 0, region: range.regions[0] });
   const items = readEventHistory({
     ...range,
-    clientFor: cloudTrailFor,
+    clientFor,
     now: Date.now,
     sleep,
     onProgress: (done, region, events) => bar?.update(Math.floor(done * 100), { events, region }),
@@ -223,8 +232,9 @@ function openAthena(config: RuntimeConfig, opts: Record<string, unknown>): CliIn
   const statement = unloadStatement(athenaSelect(config, opts, now), run);
   async function* items(): AsyncGenerator<InputItem, void, undefined> {
     process.stderr.write(`rsr: running the candidate query on Athena, output under ${run}\n`);
+    const { readUnloaded, runAthena } = await import('../adapters/athena/run');
     const outcome = await runAthena({
-      athena: athena(),
+      athena: await athena(),
       statement,
       workGroup: str(opts.athenaWorkgroup),
       database: str(opts.athenaDatabase),
@@ -234,7 +244,7 @@ function openAthena(config: RuntimeConfig, opts: Record<string, unknown>): CliIn
     });
     const scanned = outcome.scannedBytes === undefined ? 'unknown' : `${(outcome.scannedBytes / 1e9).toFixed(3)} GB`;
     process.stderr.write(`rsr: Athena query ${outcome.queryId} succeeded, scanned ${scanned}\n`);
-    yield* readUnloaded(s3(), run);
+    yield* readUnloaded(await s3(), run);
   }
   return cliSource(`Athena ${run}`, items(), () => {});
 }

@@ -18,12 +18,10 @@ import { type CloudTrailClient, LookupEventsCommand, type LookupEventsCommandOut
 import { SECRETS_MANAGER_SOURCE, type SkipReason } from '../../engine/event';
 import { collectRecords } from '../../engine/records';
 
-/** The API's page-size maximum. */
-export const PAGE_SIZE = 50;
-/** 2 requests per second per account per Region. */
-export const MIN_INTERVAL_MS = 500;
-/** How far back event history goes. */
-export const HISTORY_DAYS = 90;
+import { HISTORY_DAYS, MIN_INTERVAL_MS, PAGE_SIZE } from './limits';
+
+export { HISTORY_DAYS, MIN_INTERVAL_MS, PAGE_SIZE };
+
 const DEFAULT_THROTTLE_RETRIES = 8;
 const FIRST_BACKOFF_MS = 1000;
 
