@@ -1,8 +1,9 @@
 /**
  * One CloudTrail log file read for replay with the byte-search fast path (prefilter.ts): read, gunzip, parse only the
  * records that can concern Secrets Manager, count the rest. Whenever the fast path is not sure, or the file is not a
- * small `.json(.gz)` document, the file goes through the ordinary reader (read.ts), so the result is always the one
- * the full parse gives: same records that can count, same records read, same skips per reason, same errors.
+ * small `.json(.gz)` document, the file goes through the ordinary reader (read.ts). For files in CloudTrail's own
+ * layout the result is the one the full parse gives: same records that can count, same records read, same skips per
+ * reason, same errors; prefilter.ts lists what can differ outside it (counts, never a missed record).
  *
  * The result is plain data (structured-clonable) so that a worker thread can produce it.
  */

@@ -3,7 +3,9 @@
  * decompressed document, parse only those, and count the others without parsing them.
  *
  * Invariant (proven against the full parse in test/io/prefilter.property.test.ts): for a document that is valid
- * JSON, `prefilterDocument` either returns undefined ("not sure": the caller parses the whole document) or returns
+ * JSON in CloudTrail's layout — `{"Records":[...]}` whose elements are records each starting `{"eventVersion":"`, as
+ * CloudTrail writes every file — `prefilterDocument` either returns undefined ("not sure": the caller parses the
+ * whole document) or returns
  *   - `records`: every record of `Records` that is not an `other-service` record per the checks below, parsed, in
  *     document order — a superset of the records whose eventSource is Secrets Manager;
  *   - `otherService`: the number of remaining records, each of which the full path skips as `other-service`: the
@@ -15,8 +17,8 @@
  *  - The document must be CloudTrail's own layout: `{"Records":[` then records each starting `{"eventVersion":"`,
  *    separated by `,`, then `]}` (trailing whitespace allowed). In valid
  *    JSON, the bytes `{"eventVersion":"` always open an object (a `"` right after `{` cannot be inside a string),
- *    so they cut the array into its records unless a record nests such an object; a cut in the wrong place leaves
- *    a piece that is not one object, which the checks below or JSON.parse reject (then the caller parses it all).
+ *    so they cut the array into its records (and in CloudTrail's layout nowhere else: see Known limits); a piece
+ *    that is parsed must be one JSON value, or the caller parses the whole document.
  *  - A record whose eventSource is `secretsmanager.amazonaws.com` contains those bytes, unless the name is written
  *    with `\u` escapes: a piece containing those bytes or `\u` is always parsed.
  *  - A piece counted as `other-service` must show, as its first keys and without whitespace, `eventVersion`,
@@ -27,10 +29,18 @@
  *    over the whole document, each pointer moving forward only, so every byte is looked at a bounded number of
  *    times. Anything else is parsed alone.
  *
- * Known limits (valid JSON outside CloudTrail's layout, never written by CloudTrail): a record that nests, inside its
- * own values, an object which itself passes these checks (a forged record header) is counted as two `other-service`
- * records instead of one; and a document with a further top-level key after `Records` whose array holds objects
- * starting `{"eventVersion":"` has those objects read as records, which the full parse ignores.
+ * Known limits, outside that layout (files CloudTrail does not write); counts can differ, a missed Secrets Manager
+ * record cannot (any piece holding its name is parsed alone, and a piece that is not one JSON value sends the whole
+ * file to the full parse):
+ *  - Pieces are not walked to their closing brace (a byte-by-byte walk in JavaScript measured ~30 % slower reading).
+ *    So an element of `Records` that does not start `{"eventVersion":"` (`{}`, `null`) is taken into the record
+ *    before it, and a record that nests an object starting `{"eventVersion":"` is cut there: the pieces are then
+ *    counted or parsed as records of their own. A nested object of that shape that is itself a whole Secrets Manager
+ *    record would be read as one (more alerts than the full parse, never fewer).
+ *  - A further top-level key after `Records` whose array holds such objects has them read as records, which the
+ *    full parse ignores (a second `Records` key is detected and parsed in full).
+ *  - Counted pieces are not validated as JSON: a file corrupted inside a counted record (a stray NUL byte, `NaN`) is
+ *    counted as read where the full parse reports the file as not valid JSON.
  */
 import { SECRETS_MANAGER_SOURCE } from '../../engine/event';
 
