@@ -116,7 +116,9 @@ class ReadPool {
     this.workers.splice(index, 1);
     const at = this.idle.indexOf(worker);
     if (at !== -1) this.idle.splice(at, 1);
-    // Which request it held is unknown from the event: redo every pending read no live worker is serving.
+    // Which request it held is unknown from the event: redo every pending read here. A live worker's late answer
+    // for one of them then finds no task and is dropped, so a read is handed on once, at the price of some reads
+    // done twice (a worker dying is already the exception).
     for (const [id, task] of this.pending) {
       this.pending.delete(id);
       this.local(task);

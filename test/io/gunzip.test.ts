@@ -86,4 +86,23 @@ describe('gunzip with a reused buffer', () => {
     const small = Buffer.from('{"Records":[]}');
     expect(gunzip(gzipSync(small), 1024).equals(small)).toBe(true);
   });
+
+  it('falls back to gunzipSync on a Node whose zlib objects lack the internals it drives', () => {
+    // A Node version condition no real input can produce: simulated by hiding the native handle.
+    jest.isolateModules(() => {
+      jest.doMock('node:zlib', () => {
+        const actual = jest.requireActual<typeof import('node:zlib')>('node:zlib');
+        return {
+          ...actual,
+          createGunzip: () => Object.defineProperty(actual.createGunzip(), '_handle', { value: undefined }),
+        };
+      });
+      const fallback = require('../../lib/adapters/io/gunzip') as typeof import('../../lib/adapters/io/gunzip');
+      const text = Buffer.from('{"Records":[]}'.repeat(100));
+      expect(fallback.reusesBuffer()).toBe(false);
+      expect(fallback.gunzip(gzipSync(text), 1 << 20).equals(text)).toBe(true);
+      expect(() => fallback.gunzip(gzipSync(text), 10)).toThrow();
+    });
+    jest.dontMock('node:zlib');
+  });
 });

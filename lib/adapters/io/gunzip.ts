@@ -49,13 +49,19 @@ let engine: Gunzip | undefined;
 let out: Buffer | undefined;
 
 /** A zlib engine whose internals are usable, or undefined (then gunzipSync is used). */
+/** Set once a zlib object lacked the internals: then every call is gunzipSync, without probing again. */
+let unavailable = false;
+
 function engineFor(): Gunzip | undefined {
   if (engine !== undefined && !engine.destroyed) return engine;
+  if (unavailable) return undefined;
   const created = createGunzip();
   // zlib reports a failure by destroying the stream with an error: listened to here so it never goes unhandled.
   created.on('error', () => {});
   const internals = created as unknown as Internals;
   if (typeof internals._handle?.writeSync !== 'function' || !types.isUint32Array(internals._writeState)) {
+    unavailable = true;
+    created.destroy();
     return undefined;
   }
   engine = created;
