@@ -284,7 +284,8 @@ export function canReachThreshold(
 ): boolean {
   const threshold = measureOf(reason, config).threshold;
   const sorted = [...bounds].sort((a, b) => a[0] - b[0]);
-  const width = lookBack(0, config).to - lookBack(0, config).from + 1;
+  const range = lookBack(0, config);
+  const width = range.to - range.from + 1;
   let sum = 0;
   let tail = 0;
   for (const [bucket, bound] of sorted) {

@@ -72,25 +72,8 @@ function shrinkData(n: Notification, d: DataLimits): Notification {
   }
   const s = (x: string) => cut(x, d.valueMax);
   const l = (x: readonly ValueCount[]) => shrinkList(x, d.listLimit, d.valueMax);
-  if (n.kind === 'summary') {
-    return {
-      ...n,
-      identity: s(n.identity),
-      accountId: s(n.accountId),
-      userArn: s(n.userArn),
-      userName: s(n.userName),
-      identityType: s(n.identityType),
-      accessKeyId: s(n.accessKeyId),
-      eventNames: l(n.eventNames),
-      sourceIps: l(n.sourceIps),
-      userAgents: l(n.userAgents),
-      regions: l(n.regions),
-      // The secrets are what a summary is for: keep five times as many as of the other lists.
-      secrets: shrinkList(n.secrets, d.listLimit * 5, d.valueMax),
-    };
-  }
-  return {
-    ...n,
+  // What alerts and burst summaries share: who, and the context lists.
+  const shared = {
     identity: s(n.identity),
     accountId: s(n.accountId),
     userArn: s(n.userArn),
@@ -101,8 +84,12 @@ function shrinkData(n: Notification, d: DataLimits): Notification {
     sourceIps: l(n.sourceIps),
     userAgents: l(n.userAgents),
     regions: l(n.regions),
-    secrets: l(n.secrets),
   };
+  if (n.kind === 'summary') {
+    // The secrets are what a summary is for: keep five times as many as of the other lists.
+    return { ...n, ...shared, secrets: shrinkList(n.secrets, d.listLimit * 5, d.valueMax) };
+  }
+  return { ...n, ...shared, secrets: l(n.secrets) };
 }
 
 interface SizePlan {

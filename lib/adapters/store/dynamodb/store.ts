@@ -174,6 +174,16 @@ function widens(page: BucketView['open'], t: number): boolean {
   return (page.firstSeen !== undefined && t < page.firstSeen) || (page.lastSeen !== undefined && t > page.lastSeen);
 }
 
+/** Puts `key` last (most recently used) in an insertion-ordered cache, dropping its oldest entry beyond `cap`. */
+function touch<V>(cache: Map<string, V>, key: string, value: V, cap: number): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > cap) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+}
+
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
@@ -192,7 +202,7 @@ export class DynamoDbWindowStore implements WindowStore {
    * `bucket␀key` of saturated buckets where this container lost a race to widen first/last seen: other containers
    * widen them too, so it looks before it writes (widenSeen). Bounded like `views`, oldest first out.
    */
-  private readonly contended = new Set<string>();
+  private readonly contended = new Map<string, true>();
   private readonly lookBackReuseMs: number;
   private readonly pageBytes: number;
   private readonly consistentReads: boolean;
@@ -304,12 +314,7 @@ export class DynamoDbWindowStore implements WindowStore {
     });
     // No condition is set, so the update cannot fail on one.
     const summary: KeySummary = written === CONDITION_FAILED ? (known ?? new Map()) : summaryOf(written);
-    this.summaries.delete(key);
-    this.summaries.set(key, { summary, expiresAt });
-    if (this.summaries.size > this.cacheSize) {
-      const oldest = this.summaries.keys().next().value;
-      if (oldest !== undefined) this.summaries.delete(oldest);
-    }
+    touch(this.summaries, key, { summary, expiresAt }, this.cacheSize);
     return summary;
   }
 
@@ -410,12 +415,7 @@ export class DynamoDbWindowStore implements WindowStore {
       this.remember(cacheKey, advance(view, view.page, pageSnapshot(written)), now);
       return;
     }
-    this.contended.delete(cacheKey);
-    this.contended.add(cacheKey);
-    if (this.contended.size > this.cacheSize) {
-      const oldest = this.contended.values().next().value;
-      if (oldest !== undefined) this.contended.delete(oldest);
-    }
+    touch(this.contended, cacheKey, true, this.cacheSize);
     this.remember(cacheKey, await this.refresh(e.key, e.bucket, view), now);
   }
 
@@ -443,14 +443,9 @@ export class DynamoDbWindowStore implements WindowStore {
   }
 
   private remember(cacheKey: string, view: BucketView, now: number): void {
-    this.views.delete(cacheKey);
     const expiresAt = view.open.expiresAt;
-    if (expiresAt !== undefined && expiresAt * 1000 <= now) return;
-    this.views.set(cacheKey, view);
-    if (this.views.size > this.cacheSize) {
-      const oldest = this.views.keys().next().value;
-      if (oldest !== undefined) this.views.delete(oldest);
-    }
+    if (expiresAt !== undefined && expiresAt * 1000 <= now) this.views.delete(cacheKey);
+    else touch(this.views, cacheKey, view, this.cacheSize);
   }
 
   // ---- evaluator reads ----
