@@ -63,6 +63,14 @@ async function alertsUnder(records: readonly object[], preset: Preset): Promise<
   return notifications.filter((n): n is Alert => n.kind === 'alert');
 }
 
+/** Oracle: the distinct secret names `dump` reads (each call overlaps the previous by `overlap`). */
+function dumpedNames(calls: number, size: number, overlap: number): Set<string> {
+  const names = new Set<string>();
+  for (let c = 0; c < calls; c++)
+    for (let i = 0; i < size; i++) names.add(`prod/dump/s-${Math.max(0, c * size - overlap) + i}`);
+  return names;
+}
+
 const shapes = fc.constantFrom<Shape>('service', 'own', 'service-address-only', 'invoked-by-only');
 
 describe('batch dumps', () => {
@@ -77,9 +85,7 @@ describe('batch dumps', () => {
         fc.boolean(),
         async (calls, size, shape, list, overlap, arns) => {
           const records = dump(calls, size, shape, list, overlap, arns);
-          const names = new Set<string>();
-          for (let c = 0; c < calls; c++)
-            for (let i = 0; i < size; i++) names.add(`prod/dump/s-${Math.max(0, c * size - overlap) + i}`);
+          const names = dumpedNames(calls, size, overlap);
           const alerts = await alertsUnder(records, 'recommended');
           const main = alerts.filter((a) => a.reasons.includes('threshold'));
           // Oracle: the distinct secrets read, nothing else.
@@ -103,9 +109,7 @@ describe('batch dumps', () => {
         async (calls, size, shape, list, overlap, arns) => {
           // Entries by ARN and a list by name: elastic-2025 does not count the list, recommended normalises both.
           const records = dump(calls, size, shape, list, overlap, arns);
-          const distinct = new Set<string>();
-          for (let c = 0; c < calls; c++)
-            for (let i = 0; i < size; i++) distinct.add(`prod/dump/s-${Math.max(0, c * size - overlap) + i}`);
+          const distinct = dumpedNames(calls, size, overlap);
           for (const preset of ['elastic-2025', 'recommended'] as const) {
             for (const a of await alertsUnder(records, preset))
               if (a.reasons.includes('threshold')) expect(a.count).toBe(distinct.size);

@@ -13,14 +13,12 @@ import { SIGNALS } from '../../lib/engine/settings';
 import { lookBack } from '../../lib/engine/window';
 import { replay } from '../../lib/usecases/replay';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
+import { windowSettings } from '../support/windows';
 
 const configArb = fc.record({
+  ...windowSettings,
   threshold: fc.integer({ min: 2, max: 8 }),
-  windowMinutes: fc.integer({ min: 1, max: 5 }),
-  suppressionMinutes: fc.integer({ min: 1, max: 30 }),
-  latenessMinutes: fc.integer({ min: 0, max: 3 }),
   quietMinutes: fc.integer({ min: 1, max: 15 }),
-  count: fc.constantFrom('events' as const, 'distinct-secrets' as const),
   batchCallsThreshold: fc.integer({ min: 2, max: 5 }),
   batchRegionsThreshold: fc.integer({ min: 2, max: 3 }),
   accessDeniedThreshold: fc.integer({ min: 2, max: 6 }),

@@ -3,12 +3,12 @@
  * oracle over the raw events (no buckets, no windows).
  */
 import fc from 'fast-check';
-import type { RuntimeConfig } from '../../lib/config/load';
 import type { Alert, BurstSummary, Notification, ValueCount } from '../../lib/engine/alert';
 import { SUMMARY_SECRETS_LIMIT, summaryIdOf } from '../../lib/engine/thread';
 import { BUCKET_MS, bucketOf } from '../../lib/engine/window';
 import { replay } from '../../lib/usecases/replay';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
+import { exactConfig, windowSettings } from '../support/windows';
 
 interface Ev {
   key: string;
@@ -21,12 +21,8 @@ interface Ev {
 }
 
 const configArb = fc.record({
-  threshold: fc.integer({ min: 2, max: 6 }),
-  windowMinutes: fc.integer({ min: 1, max: 5 }),
-  suppressionMinutes: fc.integer({ min: 1, max: 30 }),
-  latenessMinutes: fc.integer({ min: 0, max: 3 }),
+  ...windowSettings,
   quietMinutes: fc.integer({ min: 1, max: 15 }),
-  count: fc.constantFrom('events' as const, 'distinct-secrets' as const),
 });
 
 // Few distinct values per field, so no bucket exceeds the per-field context cap and totals must be exact.
@@ -45,18 +41,6 @@ const eventsArb = fc
     { maxLength: 90 },
   )
   .map((xs) => xs.map((x, i) => ({ ...x, id: `e${i}` })));
-
-function toConfig(c: {
-  threshold: number;
-  windowMinutes: number;
-  suppressionMinutes: number;
-  latenessMinutes: number;
-  quietMinutes: number;
-  count: 'events' | 'distinct-secrets';
-}): RuntimeConfig {
-  // Saturation far above anything generated, so counts are exact and comparable with the oracle.
-  return testConfig({ ...c, saturationFactor: 1000, maxAlertsPerRun: 1000 });
-}
 
 const records = (evs: readonly Ev[]) =>
   evs.map((e) => ({
@@ -91,7 +75,7 @@ describe('burst summary invariants (property-based, brute-force oracle)', () => 
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, async (c, evs) => {
         // Prepare
-        const config = toConfig(c);
+        const config = exactConfig(c);
         // Act
         const { notifications } = await replay(records(evs), config);
         // Assess: a continuation alert carries the totals since its thread's first crossing window
@@ -144,7 +128,7 @@ describe('burst summary invariants (property-based, brute-force oracle)', () => 
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, async (c, evs) => {
         // Prepare
-        const config = toConfig(c);
+        const config = exactConfig(c);
         // Act: the same events in two orders
         const { notifications } = await replay(records(evs), config);
         const reversed = await replay(records([...evs].reverse()), config);

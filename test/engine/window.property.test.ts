@@ -9,6 +9,7 @@ import { alertIdOf } from '../../lib/engine/evaluate';
 import { BUCKET_MS, bucketOf } from '../../lib/engine/window';
 import { replay } from '../../lib/usecases/replay';
 import { BASE_TIME, secretsRecord, testConfig } from '../support/records';
+import { exactConfig, windowSettings } from '../support/windows';
 
 interface Ev {
   key: string;
@@ -19,13 +20,7 @@ interface Ev {
 
 const MINUTE = 60_000;
 
-const configArb = fc.record({
-  threshold: fc.integer({ min: 2, max: 6 }),
-  windowMinutes: fc.integer({ min: 1, max: 5 }),
-  suppressionMinutes: fc.integer({ min: 1, max: 30 }),
-  latenessMinutes: fc.integer({ min: 0, max: 3 }),
-  count: fc.constantFrom('events' as const, 'distinct-secrets' as const),
-});
+const configArb = fc.record(windowSettings);
 
 const eventsArb = fc
   .array(
@@ -40,17 +35,6 @@ const eventsArb = fc
     { maxLength: 80 },
   )
   .map((xs) => xs.map((x, i) => ({ ...x, id: `e${i}` })));
-
-function toConfig(c: {
-  threshold: number;
-  windowMinutes: number;
-  suppressionMinutes: number;
-  latenessMinutes: number;
-  count: 'events' | 'distinct-secrets';
-}): RuntimeConfig {
-  // Saturation far above anything generated, so counts are exact and comparable with the oracle.
-  return testConfig({ ...c, saturationFactor: 1000, maxAlertsPerRun: 1000 });
-}
 
 const records = (evs: readonly Ev[]) =>
   evs.map((e) => ({
@@ -75,7 +59,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, async (c, evs) => {
         // Prepare
-        const config = toConfig(c);
+        const config = exactConfig(c);
         // Act
         const { notifications } = await run(evs, config);
         // Assess
@@ -102,7 +86,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
   it('is bounded: every alert has WINDOW_MINUTES + 1 minutes holding ≥ THRESHOLD, and reports that count exactly', async () => {
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, async (c, evs) => {
-        const config = toConfig(c);
+        const config = exactConfig(c);
         const { notifications } = await run(evs, config);
         for (const a of alertsOf(notifications)) {
           const start = Date.parse(a.windowStart);
@@ -135,7 +119,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
           fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length, maxLength: evs.length })),
         ),
         async (c, [evs, shuffled]) => {
-          const config = toConfig(c);
+          const config = exactConfig(c);
           const a = await run(evs, config);
           const b = await run(shuffled, config);
           expect(b.notifications).toEqual(a.notifications);
@@ -148,7 +132,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
   it('is idempotent: redelivered eventIDs count once', async () => {
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, fc.array(fc.nat(), { maxLength: 40 }), async (c, evs, picks) => {
-        const config = toConfig(c);
+        const config = exactConfig(c);
         const dupes = evs.length === 0 ? [] : picks.map((p) => evs[p % evs.length] as Ev);
         const a = await run(evs, config);
         const b = await run([...evs, ...dupes], config);
@@ -162,7 +146,7 @@ describe('window invariants (property-based, brute-force oracle)', () => {
   it('suppresses: alerts of a key are ≥ SUPPRESSION_MINUTES apart, and continuations share the thread', async () => {
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, async (c, evs) => {
-        const config = toConfig(c);
+        const config = exactConfig(c);
         const { notifications } = await run(evs, config);
         const byKey = new Map<string, Alert[]>();
         for (const a of alertsOf(notifications)) byKey.set(a.identity, [...(byKey.get(a.identity) ?? []), a]);
@@ -190,8 +174,8 @@ describe('window invariants (property-based, brute-force oracle)', () => {
   it('caps each evaluation at MAX_ALERTS_PER_RUN and reports the rest in one overflow summary', async () => {
     await fc.assert(
       fc.asyncProperty(configArb, eventsArb, fc.integer({ min: 1, max: 2 }), async (c, evs, cap) => {
-        const config = { ...toConfig(c), maxAlertsPerRun: cap };
-        const uncapped = await run(evs, toConfig(c));
+        const config = { ...exactConfig(c), maxAlertsPerRun: cap };
+        const uncapped = await run(evs, exactConfig(c));
         const { notifications } = await run(evs, config);
         const perRun = new Map<string, Notification[]>();
         for (const n of notifications) perRun.set(n.detectedAt, [...(perRun.get(n.detectedAt) ?? []), n]);
